@@ -1,0 +1,783 @@
+"""HTTP client for HiAPI: the only module of the package that touches httpx.
+
+Sync and async methods mirror each other; everything that is not I/O (building the request,
+deciding whether and how long to retry, mapping failures to :mod:`langchain_hiapi.errors`,
+decoding events) lives in shared helpers, so the two paths differ only in ``await``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import functools
+import json
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from langchain_hiapi._sse import SSEDecoder
+from langchain_hiapi.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    HiAPIError,
+    InvalidResponseError,
+    ModelNotFoundError,
+    StreamError,
+    _get_header,
+    body_snippet,
+    error_from_response,
+    parse_error_object,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_RETRY_POLICY",
+    "DEFAULT_TIMEOUT",
+    "INITIAL_RETRY_DELAY",
+    "MAX_RETRY_AFTER",
+    "MAX_RETRY_DELAY",
+    "RETRYABLE_STATUS_CODES",
+    "HiAPIClient",
+    "RetryPolicy",
+]
+
+logger = logging.getLogger("langchain_hiapi")
+
+DEFAULT_BASE_URL = "https://api.hiapi.ai/v1"
+# Image models (Nano-Banana-Pro at 2K/4K) can take minutes before the first byte of a
+# non-streamed reply, so the read timeout is generous; connecting should be quick, and a large
+# request body (input images as base64) may take a while to upload on a slow link.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=120.0, pool=30.0)
+DEFAULT_MAX_RETRIES = 2
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+# A server asking for a longer pause than this still gets retried, just sooner.
+MAX_RETRY_AFTER = 60.0
+# 409 is used for transient video-task states (upstream_busy, ...); the 5xx are gateway or
+# upstream hiccups. Deterministic failures are excluded by code in RetryPolicy.
+RETRYABLE_STATUS_CODES = frozenset({408, 409, 429, 500, 502, 503, 504})
+# Codes that fail the same way every time, whatever the status says.
+_NON_RETRYABLE_CODES = frozenset({"model_not_found", "convert_request_failed"})
+# Retry exponent cap: keeps 2**n finite for absurd max_retries values.
+_MAX_BACKOFF_EXPONENT = 32
+_JSON = "application/json"
+_EVENT_STREAM = "text/event-stream"
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to wait before retrying a failed request.
+
+    Attributes:
+        max_retries: Retries after the first attempt (so at most ``max_retries + 1`` requests).
+        initial_delay: Backoff before the first retry, in seconds.
+        max_delay: Upper bound of the exponential backoff, in seconds.
+        max_retry_after: Upper bound for a server-requested ``Retry-After`` pause, in seconds.
+        retry_read_timeouts: Also retry read/write timeouts. Off by default: the gateway may
+            already be generating (and billing) an image when the read times out.
+    """
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay: float = INITIAL_RETRY_DELAY
+    max_delay: float = MAX_RETRY_DELAY
+    max_retry_after: float = MAX_RETRY_AFTER
+    retry_read_timeouts: bool = False
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        if self.initial_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
+            raise ValueError("retry delays must be >= 0")
+
+    def should_retry_status(self, error: APIStatusError) -> bool:
+        """Whether an HTTP error reply is worth retrying.
+
+        Args:
+            error: The mapped error of the reply.
+
+        Returns:
+            ``True`` for transient statuses (408, 409, 429, 5xx gateway errors), except
+            deterministic failures: ``model_not_found`` (any status) and
+            ``convert_request_failed`` (a malformed request, sent as 500).
+        """
+        if isinstance(error, ModelNotFoundError) or error.code in _NON_RETRYABLE_CODES:
+            return False
+        return error.status_code in RETRYABLE_STATUS_CODES
+
+    def delay(
+        self,
+        retries_done: int,
+        headers: Mapping[str, str] | None,
+        *,
+        now: float | None = None,
+        rand: float | None = None,
+    ) -> float:
+        """Seconds to wait before the next attempt.
+
+        A positive ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date) header is
+        honoured, capped at ``max_retry_after``. Otherwise the backoff is
+        ``min(initial_delay * 2**retries_done, max_delay)`` reduced by up to 25 % of jitter so
+        that clients throttled together do not retry together.
+
+        Args:
+            retries_done: Retries already made (0 before the first retry).
+            headers: Headers of the failed reply, if there was one.
+            now: Current POSIX time, for HTTP-date headers (default: ``time.time()``).
+            rand: A number in [0, 1) for the jitter (default: ``random.random()``).
+
+        Returns:
+            The delay in seconds (never negative).
+        """
+        retry_after = _parse_retry_after(headers, time.time() if now is None else now)
+        if retry_after is not None and retry_after > 0:
+            return min(retry_after, self.max_retry_after)
+        exponent = min(max(retries_done, 0), _MAX_BACKOFF_EXPONENT)
+        backoff = min(self.initial_delay * 2.0**exponent, self.max_delay)
+        # Not for security: jitter only spreads retries out.
+        jitter = 1.0 - 0.25 * (random.random() if rand is None else rand)  # noqa: S311
+        return max(backoff * jitter, 0.0)
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+def _parse_retry_after(headers: Mapping[str, str] | None, now: float) -> float | None:
+    """Read ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date) as seconds."""
+    value = _get_header(headers, "retry-after-ms")
+    if value is not None:
+        try:
+            ms = float(value)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(ms):
+                return ms / 1000.0
+    value = _get_header(headers, "retry-after")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) else None
+    parsed = email.utils.parsedate_tz(value)
+    if parsed is None:
+        return None
+    return float(email.utils.mktime_tz(parsed)) - now
+
+
+@functools.lru_cache(maxsize=1)
+def _user_agent() -> str:
+    """``langchain-hiapi/<version>``, looked up once (metadata lookups cost milliseconds)."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("langchain-hiapi")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return f"langchain-hiapi/{version}"
+
+
+def _safe_url(url: httpx.URL) -> str:
+    """URL for logs and messages: no user info, no query string."""
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure decisions shared by the sync and async paths
+# ---------------------------------------------------------------------------------------------
+
+
+def _transport_error(
+    exc: httpx.RequestError,
+    request: httpx.Request,
+    policy: RetryPolicy,
+    *,
+    response_started: bool,
+) -> tuple[HiAPIError, bool]:
+    """Map an httpx failure to our error and decide whether a retry is safe.
+
+    Args:
+        exc: The httpx exception.
+        request: The request that failed.
+        policy: The retry policy (for ``retry_read_timeouts``).
+        response_started: Whether a 2xx status line had already arrived (the gateway accepted
+            the request and may be billing it).
+
+    Returns:
+        ``(error to raise, retryable)``.
+    """
+    where = f"{request.method} {_safe_url(request.url)}"
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+        # Nothing was sent yet: always safe to retry.
+        return APITimeoutError(f"timed out connecting ({where}): {detail}"), True
+    if isinstance(exc, httpx.TimeoutException):
+        # Read/write timeout: the request may be in progress on the gateway.
+        return (
+            APITimeoutError(f"request timed out ({where}): {detail}"),
+            policy.retry_read_timeouts,
+        )
+    if isinstance(exc, (httpx.ConnectError, httpx.NetworkError, httpx.RemoteProtocolError)):
+        retryable = not response_started or request.method in _IDEMPOTENT_METHODS
+        phase = (
+            "connection lost while reading the response" if response_started else "connection error"
+        )
+        return APIConnectionError(f"{phase} ({where}): {type(exc).__name__}: {detail}"), retryable
+    # Proxy, unsupported protocol, local protocol, decoding, redirects: deterministic.
+    return APIConnectionError(f"request failed ({where}): {type(exc).__name__}: {detail}"), False
+
+
+def _next_delay(
+    policy: RetryPolicy,
+    retries_done: int,
+    retryable: bool,
+    headers: Mapping[str, str] | None,
+    request: httpx.Request,
+    reason: str,
+) -> float | None:
+    """Seconds to sleep before retrying, or ``None`` to give up (and log the decision)."""
+    if not retryable or retries_done >= policy.max_retries:
+        return None
+    delay = policy.delay(retries_done, headers)
+    logger.debug(
+        "HiAPI %s %s: %s; retry %d of %d in %.2f s",
+        request.method,
+        _safe_url(request.url),
+        reason,
+        retries_done + 1,
+        policy.max_retries,
+        delay,
+    )
+    return delay
+
+
+def _log_attempt(request: httpx.Request, retries_done: int) -> None:
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    logger.debug(
+        "HiAPI %s %s (attempt %d)", request.method, _safe_url(request.url), retries_done + 1
+    )
+
+
+def _log_response(request: httpx.Request, response: httpx.Response) -> None:
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    logger.debug("HiAPI %s %s -> %d", request.method, _safe_url(request.url), response.status_code)
+
+
+def _parse_json_body(
+    status_code: int, content: bytes, headers: Mapping[str, str]
+) -> dict[str, Any]:
+    """Parse a 2xx body that must be a JSON object."""
+    try:
+        parsed = json.loads(content)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise InvalidResponseError(
+            f"expected a JSON object, got a non-JSON body: {body_snippet(content)}",
+            status_code=status_code,
+            body=bytes(content[:1024]).decode("utf-8", errors="replace"),
+            headers=headers,
+        ) from None
+    if not isinstance(parsed, dict):
+        raise InvalidResponseError(
+            f"expected a JSON object, got {type(parsed).__name__}: {body_snippet(content)}",
+            status_code=status_code,
+            body=parsed,
+            headers=headers,
+        )
+    return parsed
+
+
+def _take_text(payloads: list[bytes], index: int) -> str | None:
+    """Decode ``payloads[index]`` as UTF-8 and drop the bytes from the list.
+
+    Decoding first and releasing the bytes before ``json.loads`` keeps at most two copies of a
+    multi-MB image line alive (``json.loads(bytes)`` would hold bytes, text and the result).
+
+    Raises:
+        StreamError: The payload is not UTF-8.
+    """
+    payload = payloads[index]
+    payloads[index] = b""
+    if not payload.strip():
+        return None  # keep-alive "data:" lines carry nothing
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StreamError(f"malformed event (not UTF-8): {body_snippet(payload)}") from None
+
+
+def _text_snippet(text: str) -> str:
+    return body_snippet(text[:1024].encode("utf-8", errors="replace"))
+
+
+def _parse_event(text: str) -> dict[str, Any]:
+    """Parse one event's JSON text.
+
+    Raises:
+        StreamError: The text is not a JSON object, or it is an error event.
+    """
+    try:
+        event = json.loads(text)
+    except (ValueError, RecursionError):
+        raise StreamError(f"malformed event (not JSON): {_text_snippet(text)}") from None
+    if not isinstance(event, dict):
+        raise StreamError(
+            f"malformed event (expected an object, got {type(event).__name__}): "
+            f"{_text_snippet(text)}"
+        )
+    if "error" in event and not event.get("choices"):
+        # A gateway error sent inside the stream after the 200 status line.
+        fields = parse_error_object(event)
+        raise StreamError(
+            fields["message"] or f"error event: {_text_snippet(text)}",
+            type=fields["type"],
+            code=fields["code"],
+            param=fields["param"],
+            request_id=fields["request_id"],
+            body=event,
+        )
+    return event
+
+
+def _events(payloads: list[bytes]) -> tuple[list[dict[str, Any]], bool]:
+    """Decode a batch of SSE payloads, emptying the list as it goes.
+
+    Args:
+        payloads: Payloads from :class:`SSEDecoder`; entries are replaced by ``b""``.
+
+    Returns:
+        The events, and whether ``[DONE]`` was reached (later payloads are ignored).
+
+    Raises:
+        StreamError: A payload is malformed or an error event.
+    """
+    events: list[dict[str, Any]] = []
+    for index in range(len(payloads)):
+        if payloads[index] == b"[DONE]":
+            return events, True
+        text = _take_text(payloads, index)
+        if text is not None:
+            events.append(_parse_event(text))
+            del text  # free the raw text before parsing the next payload
+    return events, False
+
+
+def _stream_failure(exc: httpx.RequestError) -> StreamError:
+    """Map a transport failure after the stream started. Never retried: output was sent."""
+    if isinstance(exc, httpx.TimeoutException):
+        # A StreamError rather than APITimeoutError: a partial answer may already exist.
+        return StreamError(f"stream ended early: read timed out ({exc or 'no data'})")
+    return StreamError(f"stream ended early: {type(exc).__name__}: {exc}")
+
+
+def _check_stream_response(response: httpx.Response, content: bytes | None) -> None:
+    """Reject a 2xx reply to a streaming request that is not an event stream.
+
+    Args:
+        response: The reply.
+        content: Its body if it was read (only for JSON replies), else ``None``.
+
+    Raises:
+        StreamError: The reply is JSON instead of events.
+    """
+    if content is None:
+        return
+    try:
+        parsed = json.loads(content)
+    except (ValueError, RecursionError):
+        parsed = None
+    fields = parse_error_object(parsed)
+    message = fields["message"] if isinstance(parsed, dict) and "error" in parsed else None
+    raise StreamError(
+        message or f"expected an event stream, got JSON: {body_snippet(content)}",
+        status_code=response.status_code,
+        type=fields["type"],
+        code=fields["code"],
+        request_id=fields["request_id"],
+        body=parsed,
+        headers=response.headers,
+    )
+
+
+def _is_json_reply(response: httpx.Response) -> bool:
+    content_type = str(response.headers.get("content-type", ""))
+    return content_type.split(";")[0].strip().lower() == _JSON
+
+
+# ---------------------------------------------------------------------------------------------
+# Client
+# ---------------------------------------------------------------------------------------------
+
+
+class HiAPIClient:
+    """Minimal HiAPI HTTP client with retries, typed errors and SSE streaming.
+
+    Owns at most one pooled ``httpx.Client`` and one ``httpx.AsyncClient``, created on first use
+    (httpx's default pool limits: benchmarks showed larger keep-alive pools slow the async path
+    down). Clients passed in by the caller are used as given and never closed.
+
+    The timeout is applied to every request, including those sent through a caller's client.
+    ``None`` disables timeouts.
+
+    Args:
+        base_url: API root, e.g. ``https://api.hiapi.ai/v1``.
+        api_key: Bearer token; read from the ``SecretStr`` at request time only.
+        timeout: ``httpx.Timeout``, a number of seconds for every phase, or ``None``.
+        retry_policy: When and how long to retry.
+        default_headers: Extra headers for every request (applied last).
+        http_client: A sync client to use instead of creating one.
+        http_async_client: An async client to use instead of creating one.
+        sleep: Sleep function for retries (injectable for tests).
+        asleep: Async sleep function for retries (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: SecretStr | None,
+        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._timeout = (
+            timeout
+            if isinstance(timeout, httpx.Timeout) or timeout is None
+            else (httpx.Timeout(timeout))
+        )
+        self.retry_policy = retry_policy
+        self._default_headers = dict(default_headers or {})
+        self._sleep = sleep
+        self._asleep = asleep
+        self._user_client = http_client
+        self._user_async_client = http_async_client
+        self._client: httpx.Client | None = None
+        self._async_client: httpx.AsyncClient | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"HiAPIClient(base_url={self.base_url!r})"
+
+    # -- pooled clients ---------------------------------------------------------------------
+
+    def _sync_client(self) -> httpx.Client:
+        if self._user_client is not None:
+            return self._user_client
+        client = self._client
+        if client is None:
+            with self._lock:  # two threads must not each create (and leak) a pool
+                client = self._client
+                if client is None:
+                    client = self._client = httpx.Client(timeout=self._timeout)
+        return client
+
+    def _async_client_for_loop(self) -> httpx.AsyncClient:
+        if self._user_async_client is not None:
+            return self._user_async_client
+        loop = asyncio.get_running_loop()
+        client = self._async_client
+        if client is None or self._async_loop is not loop:
+            # Pooled connections belong to the loop that opened them; a new loop (e.g. a
+            # second asyncio.run) needs a new pool. The old one cannot be closed from here.
+            client = self._async_client = httpx.AsyncClient(timeout=self._timeout)
+            self._async_loop = loop
+        return client
+
+    def close(self) -> None:
+        """Close the sync client this object created (a caller's client is left open)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close every client this object created (a caller's clients are left open)."""
+        client, self._async_client = self._async_client, None
+        self._async_loop = None
+        if client is not None:
+            await client.aclose()
+        self.close()
+
+    def __enter__(self) -> HiAPIClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> HiAPIClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- request building -----------------------------------------------------------------
+
+    def _request_args(
+        self, method: str, path: str, body: Mapping[str, Any] | None, accept: str
+    ) -> dict[str, Any]:
+        """Arguments for ``build_request``, shared by the sync and async paths."""
+        headers: dict[str, str] = {}
+        if self._api_key is not None and self._api_key.get_secret_value():
+            headers["Authorization"] = f"Bearer {self._api_key.get_secret_value()}"
+        content: bytes | None = None
+        if body is not None:
+            headers["Content-Type"] = _JSON
+            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        headers["Accept"] = accept
+        headers["User-Agent"] = _user_agent()
+        headers.update(self._default_headers)
+        return {
+            "method": method,
+            "url": self.base_url + path,
+            "content": content,
+            "headers": headers,
+            "timeout": self._timeout,
+        }
+
+    # -- sync I/O -------------------------------------------------------------------------
+
+    def _send(
+        self, request: httpx.Request, *, read_body: bool, follow_redirects: bool = False
+    ) -> httpx.Response:
+        """Send with retries until a 2xx reply (with its body read if ``read_body``).
+
+        Raises:
+            APIStatusError: A non-2xx reply, after retries.
+            APIConnectionError: No usable reply, after retries.
+        """
+        client = self._sync_client()
+        policy = self.retry_policy
+        retries = 0
+        while True:
+            _log_attempt(request, retries)
+            headers: Mapping[str, str] | None = None
+            cause: BaseException | None = None
+            started = False
+            try:
+                response = client.send(request, stream=True, follow_redirects=follow_redirects)
+                started = response.is_success
+                try:
+                    content = response.read() if read_body or not started else b""
+                finally:
+                    if read_body or not started:
+                        response.close()
+                if started:
+                    _log_response(request, response)
+                    return response
+            except httpx.RequestError as exc:
+                error, retryable = _transport_error(exc, request, policy, response_started=started)
+                reason, cause = type(exc).__name__, exc
+            else:
+                headers = response.headers
+                error = error_from_response(response.status_code, content, headers)
+                retryable = policy.should_retry_status(error)
+                reason, cause = f"status {response.status_code}", None
+            delay = _next_delay(policy, retries, retryable, headers, request, reason)
+            if delay is None:
+                raise error from cause
+            self._sleep(delay)
+            retries += 1
+
+    def request_json(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Send a request and return the JSON object of the 2xx reply.
+
+        Args:
+            method: HTTP method.
+            path: Path below the base URL, starting with ``/``.
+            body: JSON body, if any.
+
+        Returns:
+            The parsed reply.
+
+        Raises:
+            APIStatusError: Non-2xx reply (typed by status/code), after retries.
+            APIConnectionError: No reply, after retries.
+            InvalidResponseError: The 2xx body is not a JSON object.
+        """
+        client = self._sync_client()
+        request = client.build_request(**self._request_args(method, path, body, _JSON))
+        response = self._send(request, read_body=True)
+        return _parse_json_body(response.status_code, response.content, response.headers)
+
+    def request_bytes(self, method: str, path: str) -> tuple[bytes, str]:
+        """Fetch a binary resource (e.g. a video download), following redirects.
+
+        Args:
+            method: HTTP method.
+            path: Path below the base URL.
+
+        Returns:
+            ``(content, content type)``.
+
+        Raises:
+            APIStatusError: Non-2xx reply, after retries.
+            APIConnectionError: No reply, after retries.
+        """
+        client = self._sync_client()
+        request = client.build_request(**self._request_args(method, path, None, "*/*"))
+        response = self._send(request, read_body=True, follow_redirects=True)
+        return response.content, response.headers.get("content-type", "")
+
+    def stream_events(self, path: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """POST a streaming request and yield its events as dicts until ``[DONE]``.
+
+        Retries happen only before the 2xx status line; never once events flow. The response is
+        closed when the stream ends, fails, or the consumer stops iterating (generator close).
+        A stream that ends without ``[DONE]`` just ends.
+
+        Args:
+            path: Path below the base URL.
+            body: JSON body (should contain ``"stream": true``).
+
+        Yields:
+            Each event's JSON object.
+
+        Raises:
+            APIStatusError: Non-2xx reply, after retries.
+            APIConnectionError: No reply, after retries.
+            StreamError: Malformed event, error event, or connection lost mid-stream.
+        """
+        client = self._sync_client()
+        request = client.build_request(**self._request_args("POST", path, body, _EVENT_STREAM))
+        response = self._send(request, read_body=False)
+        try:
+            content: bytes | None = None
+            if _is_json_reply(response):
+                try:
+                    content = response.read()
+                except httpx.RequestError as exc:
+                    raise _stream_failure(exc) from exc
+            _check_stream_response(response, content)
+            decoder = SSEDecoder()
+            chunks = response.iter_bytes()
+            while True:
+                try:
+                    chunk = next(chunks, None)
+                except httpx.RequestError as exc:
+                    raise _stream_failure(exc) from exc
+                # No local name for the payloads: a multi-MB payload is freed before the
+                # consumer gets its (already parsed) event.
+                events, done = _events(
+                    decoder.feed(chunk) if chunk is not None else decoder.close()
+                )
+                yield from events
+                if done or chunk is None:
+                    return
+        finally:
+            # Also runs on generator close() when the consumer stops early.
+            response.close()
+
+    # -- async I/O (mirrors the sync section) ---------------------------------------------
+
+    async def _asend(
+        self, request: httpx.Request, *, read_body: bool, follow_redirects: bool = False
+    ) -> httpx.Response:
+        """Async :meth:`_send`."""
+        client = self._async_client_for_loop()
+        policy = self.retry_policy
+        retries = 0
+        while True:
+            _log_attempt(request, retries)
+            headers: Mapping[str, str] | None = None
+            cause: BaseException | None = None
+            started = False
+            try:
+                response = await client.send(
+                    request, stream=True, follow_redirects=follow_redirects
+                )
+                started = response.is_success
+                try:
+                    content = await response.aread() if read_body or not started else b""
+                finally:
+                    if read_body or not started:
+                        await response.aclose()
+                if started:
+                    _log_response(request, response)
+                    return response
+            except httpx.RequestError as exc:
+                error, retryable = _transport_error(exc, request, policy, response_started=started)
+                reason, cause = type(exc).__name__, exc
+            else:
+                headers = response.headers
+                error = error_from_response(response.status_code, content, headers)
+                retryable = policy.should_retry_status(error)
+                reason, cause = f"status {response.status_code}", None
+            delay = _next_delay(policy, retries, retryable, headers, request, reason)
+            if delay is None:
+                raise error from cause
+            await self._asleep(delay)
+            retries += 1
+
+    async def arequest_json(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Async :meth:`request_json`."""
+        client = self._async_client_for_loop()
+        request = client.build_request(**self._request_args(method, path, body, _JSON))
+        response = await self._asend(request, read_body=True)
+        return _parse_json_body(response.status_code, response.content, response.headers)
+
+    async def arequest_bytes(self, method: str, path: str) -> tuple[bytes, str]:
+        """Async :meth:`request_bytes`."""
+        client = self._async_client_for_loop()
+        request = client.build_request(**self._request_args(method, path, None, "*/*"))
+        response = await self._asend(request, read_body=True, follow_redirects=True)
+        return response.content, response.headers.get("content-type", "")
+
+    async def astream_events(
+        self, path: str, body: Mapping[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Async :meth:`stream_events` (an async generator; ``aclose()`` it to stop early)."""
+        client = self._async_client_for_loop()
+        request = client.build_request(**self._request_args("POST", path, body, _EVENT_STREAM))
+        response = await self._asend(request, read_body=False)
+        try:
+            content: bytes | None = None
+            if _is_json_reply(response):
+                try:
+                    content = await response.aread()
+                except httpx.RequestError as exc:
+                    raise _stream_failure(exc) from exc
+            _check_stream_response(response, content)
+            decoder = SSEDecoder()
+            chunks = response.aiter_bytes()
+            while True:
+                try:
+                    chunk = await anext(chunks, None)
+                except httpx.RequestError as exc:
+                    raise _stream_failure(exc) from exc
+                # No local name for the payloads: a multi-MB payload is freed before the
+                # consumer gets its (already parsed) event.
+                events, done = _events(
+                    decoder.feed(chunk) if chunk is not None else decoder.close()
+                )
+                for event in events:
+                    yield event
+                if done or chunk is None:
+                    return
+        finally:
+            # Also runs on aclose() when the consumer stops early.
+            await response.aclose()

@@ -1,0 +1,155 @@
+"""Incremental server-sent-events decoder (pure, no I/O).
+
+HiAPI streams a whole generated image as one ``data:`` line of several megabytes (up to 64 MB
+allowed by the gateway), delivered in many small network chunks. The decoder therefore keeps one
+growing ``bytearray``, remembers how far it has already searched for a line ending, and copies a
+payload out of the buffer exactly once, so the work per stream is linear in its size.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SSEDecoder"]
+
+_LF = 0x0A
+_CR = 0x0D
+_SPACE = 0x20
+_BOM = b"\xef\xbb\xbf"
+_RELEASE_BYTES = 1 << 20
+
+
+class SSEDecoder:
+    r"""Split an SSE byte stream into the payloads of its ``data`` events.
+
+    Follows the WHATWG event-stream parsing rules for what the client needs: lines end in
+    ``\n``, ``\r\n`` or ``\r`` (a ``\r\n`` split across two chunks counts once); lines
+    starting with ``:`` are comments (e.g. ``: PING``); ``event``, ``id``, ``retry`` and unknown
+    fields are ignored; one space after ``data:`` is stripped; the ``data`` lines of one event
+    are joined with ``\n``; a blank line dispatches the event. ``[DONE]`` is returned like any
+    other payload.
+
+    Example:
+        >>> dec = SSEDecoder()
+        >>> dec.feed(b"data: {}\n\ndata: [DO")
+        [b'{}']
+        >>> dec.feed(b"NE]\n\n")
+        [b'[DONE]']
+    """
+
+    __slots__ = ("_buf", "_data", "_scan", "_started")
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        # Buffer offset up to which no line ending exists (the current line starts at 0).
+        self._scan = 0
+        # Data lines of the event being assembled (each already copied out of the buffer).
+        self._data: list[bytes] = []
+        self._started = False
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add received bytes and return the payloads of the events they complete.
+
+        Args:
+            data: The next chunk of the stream, split anywhere.
+
+        Returns:
+            Payloads (``data`` field values) of every event completed so far, in order.
+        """
+        if not data:
+            return []
+        self._buf += data
+        return self._drain(final=False)
+
+    def close(self) -> list[bytes]:
+        """Flush the end of the stream.
+
+        A last line without line ending and a last event without the blank line that should
+        terminate it are still delivered (servers that close right after the data line exist).
+        The decoder is reset and can be reused.
+
+        Returns:
+            Payloads of the events completed by the end of the stream.
+        """
+        events = self._drain(final=True)
+        if self._buf:
+            self._line(0, len(self._buf), events)
+        self._dispatch(events)
+        self._buf = bytearray()
+        self._scan = 0
+        self._started = False
+        return events
+
+    def _drain(self, *, final: bool) -> list[bytes]:
+        """Process every complete line in the buffer and drop it from the buffer."""
+        buf = self._buf
+        events: list[bytes] = []
+        if not self._started:
+            # A UTF-8 byte order mark may precede the stream; wait until we can tell.
+            if not final and len(buf) < len(_BOM) and _BOM.startswith(buf):
+                return events
+            if buf.startswith(_BOM):
+                del buf[: len(_BOM)]
+            self._started = True
+        n = len(buf)
+        start = 0  # start of the current line
+        pos = self._scan  # no line ending in buf[start:pos]
+        # Cache the next LF so CR-only streams don't rescan to the end for every line.
+        lf = -2
+        while True:
+            if lf != -1 and lf < pos:
+                lf = buf.find(b"\n", pos)
+            cr = buf.find(b"\r", pos, lf if lf != -1 else n)
+            if cr != -1:
+                if cr + 1 < n:
+                    nxt = cr + 2 if buf[cr + 1] == _LF else cr + 1
+                elif final:
+                    nxt = cr + 1
+                else:
+                    pos = cr  # maybe the first half of "\r\n": decide on the next chunk
+                    break
+                eol = cr
+            elif lf != -1:
+                eol, nxt = lf, lf + 1
+            else:
+                pos = n
+                break
+            self._line(start, eol, events)
+            start = pos = nxt
+        if start:
+            if start > _RELEASE_BYTES:
+                # Copy the (small) rest so the memory of a consumed multi-MB line is freed now,
+                # not when the stream ends: the caller is about to parse that line.
+                self._buf = buf[start:]
+            else:
+                # bytearray deletes from the front cheaply (it moves its start offset).
+                del buf[:start]
+            pos -= start
+        self._scan = pos
+        return events
+
+    def _line(self, start: int, end: int, events: list[bytes]) -> None:
+        """Interpret the line ``buf[start:end]`` (without its line ending)."""
+        buf = self._buf
+        if start == end:
+            self._dispatch(events)
+        elif buf.startswith(b"data", start, end):
+            value = start + 4
+            if value == end:  # "data" with no colon: empty value
+                self._data.append(b"")
+            elif buf[value] == 0x3A:  # ":"
+                value += 1
+                if value < end and buf[value] == _SPACE:
+                    value += 1
+                # The one copy of the payload out of the buffer; the view is released at once
+                # because a bytearray with an exported buffer cannot be resized.
+                with memoryview(buf) as view:
+                    self._data.append(view[value:end].tobytes())
+            # else: a field such as "dataset:" — unknown, ignored.
+        # Comments (":..."), event/id/retry and unknown fields are ignored.
+
+    def _dispatch(self, events: list[bytes]) -> None:
+        """End the current event and deliver its data, if it had any ``data`` line."""
+        data = self._data
+        if not data:
+            return
+        events.append(data[0] if len(data) == 1 else b"\n".join(data))
+        self._data = []

@@ -1,0 +1,794 @@
+"""Tests for the HTTP client, all over ``httpx.MockTransport`` (no sockets, no real sleeping)."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import aclosing, closing
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from langchain_hiapi._client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    INITIAL_RETRY_DELAY,
+    MAX_RETRY_AFTER,
+    MAX_RETRY_DELAY,
+    RETRYABLE_STATUS_CODES,
+    HiAPIClient,
+    RetryPolicy,
+)
+from langchain_hiapi.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    HiAPIError,
+    InsufficientQuotaError,
+    InternalServerError,
+    InvalidResponseError,
+    ModelNotFoundError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    StreamError,
+    error_from_response,
+)
+
+KEY = "sk-hiapi-TOPSECRET-0123456789"
+BASE = "https://api.test/v1/"
+
+
+def err_body(message: str, code: str | int = "", type_: str = "new_api_error") -> bytes:
+    return json.dumps(
+        {"error": {"message": message, "type": type_, "param": "", "code": code}},
+        ensure_ascii=False,
+    ).encode()
+
+
+def error_reply(
+    status: int, message: str = "boom", code: str | int = "", **kw: Any
+) -> httpx.Response:
+    return httpx.Response(status, content=err_body(message, code), **kw)
+
+
+def ok(obj: object = None) -> httpx.Response:
+    return httpx.Response(200, json={"ok": True} if obj is None else obj)
+
+
+class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body delivered in chunks, optionally failing after them; records closing."""
+
+    def __init__(self, chunks: list[bytes], error: Exception | None = None) -> None:
+        self.chunks = chunks
+        self.error = error
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.chunks
+        if self.error is not None:
+            raise self.error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def sse(*events: object, done: bool = True) -> list[bytes]:
+    out = [b"data: " + json.dumps(e).encode() + b"\n\n" for e in events]
+    if done:
+        out.append(b"data: [DONE]\n\n")
+    return out
+
+
+def sse_reply(chunks: list[bytes], error: Exception | None = None) -> tuple[httpx.Response, Chunks]:
+    stream = Chunks(chunks, error)
+    return (
+        httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream),
+        stream,
+    )
+
+
+Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+
+
+class Server:
+    """MockTransport handler replaying scripted replies (the last one repeats)."""
+
+    def __init__(self, *replies: Reply) -> None:
+        self.replies = list(replies)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        if isinstance(reply, Exception):
+            raise reply
+        if callable(reply):
+            return reply(request)
+        if hasattr(reply, "_content"):
+            # The client rebinds a response's stream to itself: serve a fresh copy each time.
+            return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
+        return reply  # a streamed body (Chunks): served once
+
+
+class Harness:
+    """One HiAPIClient over a MockTransport, driven the same way in sync and async mode."""
+
+    def __init__(self, mode: str, server: Server, **kwargs: Any) -> None:
+        self.mode = mode
+        self.server = server
+        self.sleeps: list[float] = []
+        transport = httpx.MockTransport(server)
+        if mode == "sync":
+            kwargs.setdefault("http_client", httpx.Client(transport=transport))
+        else:
+            kwargs.setdefault("http_async_client", httpx.AsyncClient(transport=transport))
+        kwargs.setdefault("api_key", SecretStr(KEY))
+        self.client = HiAPIClient(
+            base_url=BASE, sleep=self.sleeps.append, asleep=self._asleep, **kwargs
+        )
+
+    async def _asleep(self, delay: float) -> None:
+        self.sleeps.append(delay)
+
+    @property
+    def calls(self) -> int:
+        return len(self.server.requests)
+
+    async def json(self, method: str = "POST", path: str = "/chat/completions", body: Any = None):  # type: ignore[no-untyped-def]
+        if body is None and method == "POST":
+            body = {"model": "m"}
+        if self.mode == "sync":
+            return self.client.request_json(method, path, body)
+        return await self.client.arequest_json(method, path, body)
+
+    async def bytes(
+        self, method: str = "GET", path: str = "/videos/v1/content"
+    ) -> tuple[bytes, str]:
+        if self.mode == "sync":
+            return self.client.request_bytes(method, path)
+        return await self.client.arequest_bytes(method, path)
+
+    async def stream(self, limit: int | None = None) -> list[dict[str, Any]]:
+        body = {"model": "m", "stream": True}
+        out: list[dict[str, Any]] = []
+        if self.mode == "sync":
+            with closing(self.client.stream_events("/chat/completions", body)) as gen:  # type: ignore[type-var]
+                for event in gen:
+                    out.append(event)
+                    if limit is not None and len(out) >= limit:
+                        break
+        else:
+            async with aclosing(self.client.astream_events("/chat/completions", body)) as agen:  # type: ignore[type-var]
+                async for event in agen:
+                    out.append(event)
+                    if limit is not None and len(out) >= limit:
+                        break
+        return out
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+# -- request building ----------------------------------------------------------------------
+
+
+async def test_headers_url_and_body(mode: str) -> None:
+    h = Harness(mode, Server(ok()), default_headers={"X-Extra": "1", "User-Agent": "custom/1"})
+    body = {"model": "Nano-Banana", "messages": [{"role": "user", "content": "画一只猫"}]}
+    assert await h.json("POST", "/chat/completions", body) == {"ok": True}
+    (req,) = h.server.requests
+    assert str(req.url) == "https://api.test/v1/chat/completions"
+    assert req.method == "POST"
+    assert req.headers["authorization"] == f"Bearer {KEY}"
+    assert req.headers["content-type"] == "application/json"
+    assert req.headers["accept"] == "application/json"
+    assert req.headers["x-extra"] == "1"
+    assert req.headers["user-agent"] == "custom/1"  # default_headers are applied last
+    expected = '{"model":"Nano-Banana","messages":[{"role":"user","content":"画一只猫"}]}'
+    assert req.content == expected.encode()
+
+
+async def test_default_user_agent_and_get_without_body(mode: str) -> None:
+    h = Harness(mode, Server(ok()))
+    await h.json("GET", "/models")
+    (req,) = h.server.requests
+    assert req.headers["user-agent"].startswith("langchain-hiapi/")
+    assert "content-type" not in req.headers
+    assert req.content == b""
+
+
+@pytest.mark.parametrize("key", [None, SecretStr("")])
+async def test_no_authorization_without_key(mode: str, key: SecretStr | None) -> None:
+    h = Harness(mode, Server(ok()), api_key=key)
+    await h.json()
+    assert "authorization" not in h.server.requests[0].headers
+
+
+@pytest.mark.parametrize(
+    ("timeout", "expected"),
+    [
+        (DEFAULT_TIMEOUT, {"connect": 10.0, "read": 600.0, "write": 120.0, "pool": 30.0}),
+        (5.0, {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0}),
+        (None, {"connect": None, "read": None, "write": None, "pool": None}),
+    ],
+)
+async def test_timeout_applied_per_request(
+    mode: str, timeout: httpx.Timeout | float | None, expected: dict[str, float | None]
+) -> None:
+    h = Harness(mode, Server(ok()), timeout=timeout)
+    await h.json()
+    assert h.server.requests[0].extensions["timeout"] == expected
+
+
+def test_constants() -> None:
+    assert DEFAULT_BASE_URL == "https://api.hiapi.ai/v1"
+    assert DEFAULT_MAX_RETRIES == 2
+    assert (INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, MAX_RETRY_AFTER) == (0.5, 8.0, 60.0)
+    assert frozenset({408, 409, 429, 500, 502, 503, 504}) == RETRYABLE_STATUS_CODES
+    assert RetryPolicy() == RetryPolicy(2, 0.5, 8.0, 60.0, False)
+
+
+def test_retry_policy_validation() -> None:
+    with pytest.raises(ValueError, match="max_retries"):
+        RetryPolicy(max_retries=-1)
+    with pytest.raises(ValueError, match="delays"):
+        RetryPolicy(initial_delay=-1)
+
+
+# -- error mapping through the client ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "cls", "code"),
+    [
+        (error_reply(400, "blocked", "prompt_blocked"), BadRequestError, "prompt_blocked"),
+        (error_reply(401, "Invalid token"), AuthenticationError, None),
+        (error_reply(403, "banned", "access_denied"), PermissionDeniedError, "access_denied"),
+        (
+            error_reply(403, "余额不足", "insufficient_user_quota"),
+            InsufficientQuotaError,
+            "insufficient_user_quota",
+        ),
+        (error_reply(404, "no route"), NotFoundError, None),
+        (error_reply(503, "no channel", "model_not_found"), ModelNotFoundError, "model_not_found"),
+        (
+            error_reply(500, "bad extra_body", "convert_request_failed"),
+            InternalServerError,
+            "convert_request_failed",
+        ),
+    ],
+)
+async def test_non_retryable_errors_sent_once(
+    mode: str, reply: httpx.Response, cls: type[APIStatusError], code: str | None
+) -> None:
+    h = Harness(mode, Server(reply))
+    with pytest.raises(cls) as info:
+        await h.json()
+    assert type(info.value) is cls
+    assert info.value.code == code
+    assert h.calls == 1
+    assert h.sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (408, APIStatusError),
+        (409, APIStatusError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (502, InternalServerError),
+        (503, InternalServerError),
+        (504, InternalServerError),
+    ],
+)
+async def test_retryable_status_storm(mode: str, status: int, cls: type[APIStatusError]) -> None:
+    h = Harness(mode, Server(error_reply(status)))
+    with pytest.raises(cls) as info:
+        await h.json()
+    assert info.value.status_code == status
+    assert h.calls == DEFAULT_MAX_RETRIES + 1
+    assert len(h.sleeps) == DEFAULT_MAX_RETRIES
+
+
+async def test_rate_limit_then_success(mode: str) -> None:
+    h = Harness(mode, Server(error_reply(429, "slow"), ok({"id": "x"})))
+    assert await h.json() == {"id": "x"}
+    assert h.calls == 2
+    assert len(h.sleeps) == 1
+    assert 0.375 <= h.sleeps[0] <= 0.5
+
+
+async def test_max_retries_respected(mode: str) -> None:
+    h = Harness(mode, Server(error_reply(429)), retry_policy=RetryPolicy(max_retries=5))
+    with pytest.raises(RateLimitError):
+        await h.json()
+    assert h.calls == 6
+    h0 = Harness(mode, Server(error_reply(429)), retry_policy=RetryPolicy(max_retries=0))
+    with pytest.raises(RateLimitError):
+        await h0.json()
+    assert h0.calls == 1
+
+
+async def test_numeric_code_and_chinese_message(mode: str) -> None:
+    reply = error_reply(429, "上游负载已饱和 请稍后再试 (request id: 20251201abc)", 429)
+    h = Harness(mode, Server(reply), retry_policy=RetryPolicy(max_retries=0))
+    with pytest.raises(RateLimitError) as info:
+        await h.json()
+    err = info.value
+    assert err.code == 429
+    assert err.request_id == "20251201abc"
+    assert str(err) == "HiAPI 429 429: 上游负载已饱和 请稍后再试 (request id: 20251201abc)"
+
+
+async def test_html_error_page(mode: str) -> None:
+    page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+    reply = httpx.Response(502, content=page, headers={"content-type": "text/html"})
+    h = Harness(mode, Server(reply), retry_policy=RetryPolicy(max_retries=0))
+    with pytest.raises(InternalServerError, match="502 Bad Gateway"):
+        await h.json()
+
+
+async def test_binary_garbage_error(mode: str) -> None:
+    reply = httpx.Response(500, content=bytes(range(256)))
+    h = Harness(mode, Server(reply), retry_policy=RetryPolicy(max_retries=0))
+    with pytest.raises(InternalServerError) as info:
+        await h.json()
+    assert str(info.value).isprintable()
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"<html>not json</html>", "non-JSON body: <html>not json</html>"),
+        (b"\xff\xfe\x00garbage", "non-JSON body"),
+        (b"[1, 2, 3]", "expected a JSON object, got list"),
+        (b"", "non-JSON body: <empty body>"),
+    ],
+)
+async def test_invalid_2xx_body(mode: str, content: bytes, match: str) -> None:
+    h = Harness(mode, Server(httpx.Response(200, content=content)))
+    with pytest.raises(InvalidResponseError, match=match) as info:
+        await h.json()
+    assert info.value.status_code == 200
+    assert h.calls == 1
+
+
+# -- Retry-After and backoff ---------------------------------------------------------------
+
+
+async def test_retry_after_seconds_honoured(mode: str) -> None:
+    h = Harness(mode, Server(error_reply(429, headers={"Retry-After": "1.5"})))
+    with pytest.raises(RateLimitError):
+        await h.json()
+    assert h.sleeps == [1.5, 1.5]
+
+
+async def test_retry_after_http_date(mode: str) -> None:
+    date = email.utils.formatdate(time.time() + 30, usegmt=True)
+    h = Harness(mode, Server(error_reply(503, headers={"Retry-After": date}), ok()))
+    await h.json()
+    assert len(h.sleeps) == 1
+    assert 27 <= h.sleeps[0] <= 31
+
+
+def test_retry_after_parsing_is_deterministic() -> None:
+    policy = RetryPolicy()
+    now = 1_764_590_000.0
+    date = email.utils.formatdate(now + 12, usegmt=True)
+    assert policy.delay(0, {"Retry-After": date}, now=now) == 12.0
+    assert policy.delay(0, {"retry-after": "7"}, now=now) == 7.0
+    assert policy.delay(0, {"retry-after-ms": "250"}, now=now) == 0.25
+    assert policy.delay(0, {"retry-after-ms": "250", "Retry-After": "9"}) == 0.25
+    # Capped, not ignored.
+    assert policy.delay(0, {"Retry-After": "3600"}) == MAX_RETRY_AFTER
+    assert RetryPolicy(max_retry_after=5).delay(0, {"Retry-After": "30"}) == 5
+    # Zero, negative, past dates and garbage fall back to the jittered backoff.
+    past = email.utils.formatdate(now - 100, usegmt=True)
+    for value in ("0", "-3", "soon", past, "nan", "inf"):
+        assert policy.delay(1, {"Retry-After": value}, now=now, rand=0.0) == 1.0
+
+
+def test_backoff_bounds_and_jitter() -> None:
+    policy = RetryPolicy()
+    assert [policy.delay(n, None, rand=0.0) for n in range(7)] == [0.5, 1, 2, 4, 8, 8, 8]
+    assert [policy.delay(n, None, rand=1.0) for n in range(6)] == [0.375, 0.75, 1.5, 3, 6, 6]
+    assert policy.delay(10_000, None, rand=0.0) == MAX_RETRY_DELAY
+    for n in range(12):
+        for _ in range(20):
+            assert 0.375 <= policy.delay(n, {}) <= 8.0
+    custom = RetryPolicy(initial_delay=1.0, max_delay=3.0)
+    assert [custom.delay(n, None, rand=0.0) for n in range(4)] == [1, 2, 3, 3]
+
+
+async def test_backoff_sequence_through_client(mode: str) -> None:
+    h = Harness(mode, Server(error_reply(500)), retry_policy=RetryPolicy(max_retries=6))
+    with pytest.raises(InternalServerError):
+        await h.json()
+    bounds = [(0.375, 0.5), (0.75, 1), (1.5, 2), (3, 4), (6, 8), (6, 8)]
+    assert len(h.sleeps) == 6
+    for delay, (low, high) in zip(h.sleeps, bounds, strict=True):
+        assert low <= delay <= high
+
+
+# -- transport failures --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exc", "cls"),
+    [
+        (httpx.ConnectError("[Errno 111] Connection refused"), APIConnectionError),
+        (httpx.ConnectTimeout("connect timed out"), APITimeoutError),
+        (httpx.PoolTimeout("no free connection"), APITimeoutError),
+        (httpx.RemoteProtocolError("Server disconnected without sending a response."), None),
+        (httpx.ReadError("[Errno 104] Connection reset by peer"), None),
+    ],
+)
+async def test_connection_errors_retried(
+    mode: str, exc: Exception, cls: type[HiAPIError] | None
+) -> None:
+    h = Harness(mode, Server(exc))
+    with pytest.raises(cls or APIConnectionError) as info:
+        await h.json()
+    assert h.calls == DEFAULT_MAX_RETRIES + 1
+    assert info.value.status_code is None
+    assert info.value.__cause__ is exc
+    assert "api.test/v1/chat/completions" in str(info.value)
+
+
+async def test_connection_error_then_success(mode: str) -> None:
+    h = Harness(mode, Server(httpx.ConnectError("refused"), ok()))
+    assert await h.json() == {"ok": True}
+    assert h.calls == 2
+
+
+@pytest.mark.parametrize("exc", [httpx.ReadTimeout("read timed out"), httpx.WriteTimeout("w")])
+async def test_read_timeout_not_retried_by_default(mode: str, exc: Exception) -> None:
+    h = Harness(mode, Server(exc))
+    with pytest.raises(APITimeoutError):
+        await h.json()
+    assert h.calls == 1
+
+
+async def test_read_timeout_retried_when_enabled(mode: str) -> None:
+    policy = RetryPolicy(retry_read_timeouts=True)
+    h = Harness(mode, Server(httpx.ReadTimeout("slow")), retry_policy=policy)
+    with pytest.raises(APITimeoutError):
+        await h.json()
+    assert h.calls == 3
+    h2 = Harness(mode, Server(httpx.ReadTimeout("slow"), ok()), retry_policy=policy)
+    assert await h2.json() == {"ok": True}
+
+
+async def test_unsupported_protocol_not_retried(mode: str) -> None:
+    h = Harness(mode, Server(httpx.UnsupportedProtocol("ftp")))
+    with pytest.raises(APIConnectionError):
+        await h.json()
+    assert h.calls == 1
+
+
+def body_cut() -> httpx.Response:
+    return httpx.Response(200, stream=Chunks([b'{"id": "x", '], httpx.ReadError("reset")))
+
+
+async def test_2xx_body_cut_not_retried_for_post(mode: str) -> None:
+    h = Harness(mode, Server(lambda _: body_cut()))
+    with pytest.raises(APIConnectionError, match="connection lost while reading the response"):
+        await h.json("POST")
+    assert h.calls == 1
+
+
+async def test_2xx_body_cut_retried_for_get(mode: str) -> None:
+    h = Harness(mode, Server(lambda _: body_cut(), ok({"data": []})))
+    assert await h.json("GET", "/models") == {"data": []}
+    assert h.calls == 2
+
+
+async def test_error_body_read_failure_is_retried(mode: str) -> None:
+    broken = httpx.Response(502, stream=Chunks([b"<ht"], httpx.ReadError("reset")))
+    h = Harness(mode, Server(broken, ok()))
+    assert await h.json() == {"ok": True}
+    assert h.calls == 2
+
+
+# -- bytes ---------------------------------------------------------------------------------
+
+
+async def test_request_bytes_follows_redirect_without_leaking_key(mode: str) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.test":
+            return httpx.Response(302, headers={"location": "https://cdn.example/v.mp4"})
+        return httpx.Response(200, content=b"\x00\x01mp4", headers={"content-type": "video/mp4"})
+
+    h = Harness(mode, Server(handler))
+    assert await h.bytes() == (b"\x00\x01mp4", "video/mp4")
+    first, second = h.server.requests
+    assert first.headers["accept"] == "*/*"
+    assert first.headers["authorization"] == f"Bearer {KEY}"
+    assert "authorization" not in second.headers  # httpx drops it across origins
+
+
+async def test_request_bytes_error(mode: str) -> None:
+    h = Harness(mode, Server(error_reply(404, "video not found")))
+    with pytest.raises(NotFoundError, match="video not found"):
+        await h.bytes()
+
+
+# -- streaming -----------------------------------------------------------------------------
+
+CHUNK = {"id": "c", "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]}
+FINISH = {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+
+
+async def test_stream_events_with_ping_and_done(mode: str) -> None:
+    first, second = sse(CHUNK, FINISH, done=False)
+    chunks = [first[:10], first[10:] + b": PI", b"NG\n\n", second, b"data: [DONE]\n\n"]
+    chunks += sse({"after": "done"})
+    reply, stream = sse_reply(chunks)
+    h = Harness(mode, Server(reply))
+    assert await h.stream() == [CHUNK, FINISH]
+    req = h.server.requests[0]
+    assert req.headers["accept"] == "text/event-stream"
+    assert json.loads(req.content) == {"model": "m", "stream": True}
+    assert stream.closed
+
+
+async def test_stream_ends_at_eof_without_done(mode: str) -> None:
+    reply, stream = sse_reply([*sse(CHUNK, done=False), b'data: {"last": 1}'])
+    h = Harness(mode, Server(reply))
+    assert await h.stream() == [CHUNK, {"last": 1}]
+    assert stream.closed
+
+
+async def test_stream_skips_empty_data(mode: str) -> None:
+    reply, _ = sse_reply([b"data:\n\ndata: \n\n", *sse(CHUNK)])
+    h = Harness(mode, Server(reply))
+    assert await h.stream() == [CHUNK]
+
+
+@pytest.mark.parametrize(
+    ("payload", "match"),
+    [
+        (b"data: {not json\n\n", "malformed event \\(not JSON\\): {not json"),
+        (b"data: [1, 2]\n\n", "malformed event \\(expected an object, got list\\)"),
+        (b"data: \xff\xfe\n\n", "malformed event"),
+    ],
+)
+async def test_stream_malformed_event(mode: str, payload: bytes, match: str) -> None:
+    reply, stream = sse_reply([*sse(CHUNK, done=False), payload, *sse(FINISH)])
+    h = Harness(mode, Server(reply))
+    got: list[dict[str, Any]] = []
+    with pytest.raises(StreamError, match=match):
+        got = await h.stream()
+    assert got == []
+    assert stream.closed
+    assert h.calls == 1
+
+
+async def test_stream_error_event(mode: str) -> None:
+    event = {"error": {"message": "upstream failed (request id: r1)", "code": "upstream_error"}}
+    reply, _ = sse_reply(sse(CHUNK, event))
+    h = Harness(mode, Server(reply))
+    with pytest.raises(StreamError) as info:
+        await h.stream()
+    assert info.value.code == "upstream_error"
+    assert info.value.request_id == "r1"
+    assert str(info.value) == "HiAPI upstream_error: upstream failed (request id: r1)"
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.RemoteProtocolError("peer closed connection without sending complete message body"),
+        httpx.ReadError("[Errno 104] Connection reset by peer"),
+        httpx.ReadTimeout("timed out"),
+    ],
+)
+async def test_stream_cut_mid_stream_is_stream_error_without_retry(
+    mode: str, exc: Exception
+) -> None:
+    reply, stream = sse_reply(sse(CHUNK, done=False), exc)
+    h = Harness(mode, Server(reply))
+    received: list[dict[str, Any]] = []
+
+    async def consume() -> None:
+        body = {"model": "m", "stream": True}
+        if mode == "sync":
+            for event in h.client.stream_events("/chat/completions", body):
+                received.append(event)
+        else:
+            async for event in h.client.astream_events("/chat/completions", body):
+                received.append(event)
+
+    with pytest.raises(StreamError, match="stream ended early") as info:
+        await consume()
+    assert received == [CHUNK]  # the first event was delivered before the failure
+    assert info.value.__cause__ is exc
+    assert h.calls == 1
+    assert h.sleeps == []
+    assert stream.closed
+
+
+async def test_stream_retries_before_first_event(mode: str) -> None:
+    reply, _ = sse_reply(sse(CHUNK))
+    h = Harness(mode, Server(error_reply(503, "busy"), httpx.ConnectError("refused"), reply))
+    assert await h.stream() == [CHUNK]
+    assert h.calls == 3
+    assert len(h.sleeps) == 2
+
+
+async def test_stream_non_2xx_maps_error(mode: str) -> None:
+    h = Harness(mode, Server(error_reply(403, "没钱了", "insufficient_user_quota")))
+    with pytest.raises(InsufficientQuotaError, match="没钱了"):
+        await h.stream()
+    assert h.calls == 1
+
+
+async def test_stream_json_reply_instead_of_events(mode: str) -> None:
+    reply = httpx.Response(200, json={"error": {"message": "nope", "code": "weird"}})
+    h = Harness(mode, Server(reply))
+    with pytest.raises(StreamError, match="nope"):
+        await h.stream()
+    h2 = Harness(mode, Server(httpx.Response(200, json={"object": "chat.completion"})))
+    with pytest.raises(StreamError, match="expected an event stream"):
+        await h2.stream()
+
+
+async def test_stream_consumer_stops_early_closes_response(mode: str) -> None:
+    reply, stream = sse_reply(sse(CHUNK, CHUNK, FINISH))
+    h = Harness(mode, Server(reply))
+    assert await h.stream(limit=1) == [CHUNK]
+    assert stream.closed
+
+
+async def test_stream_sixteen_megabyte_line(mode: str) -> None:
+    image = "A" * (16 * 1024 * 1024)
+    line = b'data: {"choices":[{"index":0,"delta":{"content":"' + image.encode() + b'"}}]}\n\n'
+    step = 64 * 1024
+    chunks = [line[i : i + step] for i in range(0, len(line), step)] + [b"data: [DONE]\n\n"]
+    reply, _ = sse_reply(chunks)
+    h = Harness(mode, Server(reply))
+    start = time.perf_counter()
+    events = await h.stream()
+    assert time.perf_counter() - start < 3.0
+    assert len(events) == 1
+    assert events[0]["choices"][0]["delta"]["content"] == image
+
+
+# -- secrets and logging -------------------------------------------------------------------
+
+
+async def test_key_never_in_errors_or_logs(mode: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    errors: list[BaseException] = []
+    scenarios: list[tuple[Server, Callable[[Harness], Any]]] = [
+        (Server(error_reply(429, headers={"Retry-After": "1"})), Harness.json),
+        (Server(error_reply(401, "Invalid token")), Harness.json),
+        (Server(httpx.ConnectError("refused")), Harness.json),
+        (Server(httpx.ReadTimeout("slow")), Harness.json),
+        (Server(httpx.Response(200, content=b"<html>")), Harness.json),
+        (Server(sse_reply(sse(CHUNK, done=False), httpx.ReadError("reset"))[0]), Harness.stream),
+    ]
+    for server, call in scenarios:
+        h = Harness(mode, server)
+        with pytest.raises(HiAPIError) as info:
+            await call(h)
+        errors.append(info.value)
+        assert KEY not in repr(h.client)
+    for err in errors:
+        assert KEY not in str(err)
+        assert KEY not in repr(err)
+        assert KEY not in repr(vars(err))
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages
+    assert all(KEY not in m for m in messages)
+    assert all("authorization" not in m.lower() for m in messages)
+    joined = "\n".join(messages)
+    assert "POST https://api.test/v1/chat/completions (attempt 1)" in joined
+    assert "status 429; retry 1 of 2 in 1.00 s" in joined
+    assert "ConnectError; retry 2 of 2" in joined
+
+
+def test_error_from_response_never_sees_request() -> None:
+    err = error_from_response(401, err_body("Invalid token"), {"content-type": "application/json"})
+    assert err.headers == {"content-type": "application/json"}
+
+
+# -- client lifecycle ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def owned_transport(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Make the clients HiAPIClient creates itself use a MockTransport."""
+    state: dict[str, Any] = {"server": Server(ok()), "sync": [], "async": []}
+    transport = httpx.MockTransport(state["server"])
+    real_client, real_async = httpx.Client, httpx.AsyncClient
+
+    def make_client(**kwargs: Any) -> httpx.Client:
+        client = real_client(transport=transport, **kwargs)
+        state["sync"].append(client)
+        return client
+
+    def make_async(**kwargs: Any) -> httpx.AsyncClient:
+        client = real_async(transport=transport, **kwargs)
+        state["async"].append(client)
+        return client
+
+    monkeypatch.setattr(httpx, "Client", make_client)
+    monkeypatch.setattr(httpx, "AsyncClient", make_async)
+    return state
+
+
+def test_sync_client_created_lazily_and_reused(owned_transport: dict[str, Any]) -> None:
+    client = HiAPIClient(base_url=BASE, api_key=SecretStr(KEY), timeout=3.0)
+    assert owned_transport["sync"] == []
+    client.request_json("GET", "/models")
+    client.request_json("GET", "/models")
+    (created,) = owned_transport["sync"]
+    assert created.timeout.read == 3.0
+    client.close()
+    assert created.is_closed
+    client.request_json("GET", "/models")  # a closed pool is replaced on next use
+    assert len(owned_transport["sync"]) == 2
+    client.close()
+
+
+async def test_async_client_created_lazily_and_reused(owned_transport: dict[str, Any]) -> None:
+    async with HiAPIClient(base_url=BASE, api_key=SecretStr(KEY)) as client:
+        await client.arequest_json("GET", "/models")
+        await client.arequest_json("GET", "/models")
+        (created,) = owned_transport["async"]
+    assert created.is_closed
+
+
+def test_async_client_per_event_loop(owned_transport: dict[str, Any]) -> None:
+    client = HiAPIClient(base_url=BASE, api_key=SecretStr(KEY))
+    asyncio.run(client.arequest_json("GET", "/models"))
+    asyncio.run(client.arequest_json("GET", "/models"))
+    assert len(owned_transport["async"]) == 2  # pooled connections cannot cross loops
+
+
+def test_user_clients_never_closed() -> None:
+    transport = httpx.MockTransport(Server(ok()))
+    sync_client = httpx.Client(transport=transport)
+    async_client = httpx.AsyncClient(transport=transport)
+    client = HiAPIClient(
+        base_url=BASE, api_key=None, http_client=sync_client, http_async_client=async_client
+    )
+
+    async def use_async() -> None:
+        await client.arequest_json("GET", "/models")
+        await client.aclose()
+        async with client:
+            pass
+
+    client.request_json("GET", "/models")
+    client.close()
+    with client:
+        pass
+    asyncio.run(use_async())
+    assert not sync_client.is_closed
+    assert not async_client.is_closed
+    sync_client.close()
+    asyncio.run(async_client.aclose())
