@@ -1,0 +1,394 @@
+"""The HTTP server: routing, auth, scripted replies, keep-alive and chunked streams."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from langchain_hiapi.testing._faults import RecordedRequest, Reply
+from langchain_hiapi.testing._image import answer_image
+from langchain_hiapi.testing._models import IMAGE_MODELS, model_list
+from langchain_hiapi.testing._request import parse_chat
+from langchain_hiapi.testing._text import answer_text
+from langchain_hiapi.testing._wire import (
+    ApiError,
+    completion_object,
+    default_error,
+    dumps,
+    stream_payloads,
+)
+
+DEFAULT_API_KEY = "hiapi-emulator-key"
+_MALFORMED = '{"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"delta":'
+
+
+@dataclass
+class _Plain:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Stream:
+    payloads: list[str]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], emulator: HiAPIEmulator) -> None:
+        super().__init__(address, _Handler)
+        self.emulator = emulator
+        self.open_sockets: set[socket.socket] = set()
+        self.sockets_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.sockets_lock:
+            self.open_sockets.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.sockets_lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        # Keep-alive handlers would otherwise keep serving after stop().
+        with self.sockets_lock:
+            sockets = list(self.open_sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silences the default per-request logging."""
+
+    def handle(self) -> None:
+        """Serves the connection; a client hanging up is not an error."""
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError, OSError):
+            self.close_connection = True
+
+    def do_GET(self) -> None:
+        """Handles GET."""
+        self._serve()
+
+    def do_POST(self) -> None:
+        """Handles POST."""
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        """Handles DELETE."""
+        self._serve()
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            parts: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        try:
+            parsed: Any = json.loads(body) if body else None
+        except ValueError:
+            parsed = None
+        record = RecordedRequest(
+            method=self.command,
+            path=self.path,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            json=parsed,
+        )
+        emulator = self.server.emulator
+        reply, request_id = emulator._begin(record)
+        wait = emulator.latency + (reply.delay if reply else 0.0)
+        if wait > 0 and emulator._stopping.wait(wait):
+            self.close_connection = True
+            return
+        response = emulator._respond(record, reply, request_id)
+        if isinstance(response, _Stream):
+            self._send_stream(response, reply, request_id)
+        else:
+            self._send_plain(response, reply, request_id)
+
+    def _head(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _send_plain(self, response: _Plain, reply: Reply | None, request_id: str) -> None:
+        body = response.body
+        if reply is not None and reply.malformed_json and response.status == 200:
+            body = body[: max(1, len(body) // 2)]
+        headers = {
+            "Content-Type": response.content_type,
+            "Content-Length": str(len(body)),
+            "X-Oneapi-Request-Id": request_id,
+            **response.headers,
+        }
+        self._head(response.status, headers)
+        if reply is not None and reply.stream_cut_after is not None:
+            # Promise the whole body, send half, hang up.
+            self.wfile.write(body[: len(body) // 2])
+            self._abort()
+            return
+        self.wfile.write(body)
+
+    def _abort(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+
+    def _send_stream(self, response: _Stream, reply: Reply | None, request_id: str) -> None:
+        headers = {
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "Transfer-Encoding": "chunked",
+            "X-Oneapi-Request-Id": request_id,
+            **(reply.headers if reply else {}),
+        }
+        self._head(200, headers)
+        payloads = list(response.payloads)
+        if reply is not None and reply.malformed_json:
+            payloads.insert(1, _MALFORMED)
+        cut = reply.stream_cut_after if reply is not None else None
+        ping = self.server.emulator.ping
+        for sent, payload in enumerate(payloads):
+            if cut is not None and sent >= cut:
+                self._abort()
+                return
+            if ping and sent:
+                self._chunk(b": PING\n\n")
+            self._chunk(b"data: " + payload.encode("utf-8") + b"\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+
+class HiAPIEmulator:
+    """A local, wire-faithful HiAPI (new-api) server for tests and benchmarks.
+
+    Serves `POST /v1/chat/completions` and `GET /v1/models` on a real loopback HTTP/1.1
+    server with keep-alive. Text models answer deterministically; image models answer
+    with a PNG as Markdown inside the content. Faults are scripted with `queue(Reply(...))`.
+
+    Args:
+        api_key: The only accepted Bearer key.
+        host: Interface to bind.
+        port: Port to bind; 0 picks a free one.
+        latency: Seconds slept before every reply.
+        full_size: Real image pixel sizes (1K = 1024 long side) instead of small ones.
+        noise: Incompressible random pixels (large base64 lines) instead of a flat image.
+        ping: Put `: PING` comment lines between stream events.
+
+    Example:
+        >>> with HiAPIEmulator() as emu:  # doctest: +SKIP
+        ...     emu.queue(Reply(status=429))
+        ...     client = ChatHiAPI(base_url=emu.base_url, api_key=emu.api_key)
+    """
+
+    def __init__(
+        self,
+        api_key: str = DEFAULT_API_KEY,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        latency: float = 0.0,
+        full_size: bool = False,
+        noise: bool = False,
+        ping: bool = False,
+    ) -> None:
+        self.api_key = api_key
+        self.host = host
+        self.port = port
+        self.latency = latency
+        self.full_size = full_size
+        self.noise = noise
+        self.ping = ping
+        self._lock = threading.Lock()
+        self._queue: deque[Reply] = deque()
+        self._requests: list[RecordedRequest] = []
+        self._request_seq = itertools.count(1)
+        self._call_seq = itertools.count(1)
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> HiAPIEmulator:
+        """Binds and starts serving in a daemon thread.
+
+        Returns:
+            The emulator itself.
+        """
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = _Server((self.host, self.port), self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"hiapi-emulator-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stops serving and drops open connections; safe to call twice."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.drop_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> HiAPIEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- test API ----------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """Base URL including `/v1`, e.g. `http://127.0.0.1:54321/v1`."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far (a copy), oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    def queue(self, *replies: Reply) -> None:
+        """Scripts the next replies; each is consumed by one request, in order."""
+        with self._lock:
+            self._queue.extend(replies)
+
+    def reset(self) -> None:
+        """Clears scripted replies, recorded requests and the tool call counter."""
+        with self._lock:
+            self._queue.clear()
+            self._requests.clear()
+            self._call_seq = itertools.count(1)
+
+    # -- request handling (called from handler threads) --------------------------------
+
+    def _begin(self, record: RecordedRequest) -> tuple[Reply | None, str]:
+        with self._lock:
+            self._requests.append(record)
+            reply = self._queue.popleft() if self._queue else None
+            seq = next(self._request_seq)
+        # new-api's request ids: a timestamp and a random-looking suffix.
+        request_id = time.strftime("%Y%m%d%H%M%S", time.gmtime()) + f"{seq:08x}"
+        return reply, request_id
+
+    def _next_call_id(self) -> str:
+        with self._lock:
+            return f"call_{next(self._call_seq)}"
+
+    def _respond(self, record: RecordedRequest, reply: Reply | None, request_id: str) -> Any:
+        try:
+            if reply is not None and reply.scripted:
+                return self._scripted(reply, request_id)
+            return self._route(record, reply, request_id)
+        except ApiError as error:
+            return _Plain(error.status, dumps(error.body(request_id)).encode("utf-8"))
+
+    def _scripted(self, reply: Reply, request_id: str) -> _Plain:
+        body = reply.body
+        if body is None:
+            body = default_error(reply.status).body(request_id)
+        if isinstance(body, (dict, list)):
+            data = dumps(body).encode("utf-8")
+        elif isinstance(body, str):
+            data = body.encode("utf-8")
+        else:
+            data = body
+        return _Plain(reply.status, data, reply.content_type, dict(reply.headers))
+
+    def _authorised(self, record: RecordedRequest) -> bool:
+        scheme, _, token = record.headers.get("authorization", "").partition(" ")
+        # new-api strips an `sk-` prefix from both sides of the comparison.
+        token = token.strip().removeprefix("sk-")
+        return scheme.lower() == "bearer" and token == self.api_key.removeprefix("sk-")
+
+    def _route(self, record: RecordedRequest, reply: Reply | None, request_id: str) -> Any:
+        if not self._authorised(record):
+            raise ApiError(401, "Invalid token")
+        path = record.path.split("?", 1)[0].rstrip("/")
+        headers = dict(reply.headers) if reply else {}
+        if record.method == "GET" and path == "/v1/models":
+            return _Plain(200, dumps(model_list()).encode("utf-8"), headers=headers)
+        if record.method == "POST" and path == "/v1/chat/completions":
+            return self._chat(record, reply, request_id, headers)
+        raise ApiError(404, f"Invalid URL ({record.method} {path})", "", "invalid_request_error")
+
+    def _chat(
+        self,
+        record: RecordedRequest,
+        reply: Reply | None,
+        request_id: str,
+        headers: dict[str, str],
+    ) -> Any:
+        if record.json is None:
+            raise ApiError(400, "invalid request body: not JSON", "invalid_request")
+        req = parse_chat(record.json, self._next_call_id)
+        if req.model in IMAGE_MODELS:
+            answer = answer_image(req, full_size=self.full_size, noise=self.noise)
+        else:
+            answer = answer_text(req)
+        completion_id, created = f"chatcmpl-{request_id}", int(time.time())
+        if req.stream:
+            finish = not (reply is not None and reply.done_without_finish)
+            return _Stream(
+                stream_payloads(
+                    answer, completion_id, created, include_usage=req.include_usage, finish=finish
+                )
+            )
+        body = dumps(completion_object(answer, completion_id, created)).encode("utf-8")
+        return _Plain(200, body, headers=headers)

@@ -1,0 +1,249 @@
+"""Wire shapes of the contract: errors, `chat.completion` objects and stream chunks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ApiError(Exception):
+    """An error reply in the contract's JSON error shape.
+
+    Args:
+        status: HTTP status.
+        message: Error message; the request-id suffix is added when sent.
+        code: Error code (a string, or a number for some upstream errors).
+        type_: Error type.
+    """
+
+    def __init__(
+        self, status: int, message: str, code: str | int = "", type_: str = "new_api_error"
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.type = type_
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        """Returns the error JSON body, message suffixed like new-api's."""
+        return error_body(f"{self.message} (request id: {request_id})", self.code, self.type)
+
+
+def error_body(message: str, code: str | int = "", type_: str = "new_api_error") -> dict[str, Any]:
+    """Builds `{"error": {"message", "type", "param", "code"}}`."""
+    return {"error": {"message": message, "type": type_, "param": "", "code": code}}
+
+
+# What a bare `Reply(status=N)` sends: the contract's error table.
+_DEFAULT_ERRORS: dict[int, tuple[str, str | int]] = {
+    400: ("Request contains an invalid argument.", "invalid_request"),
+    401: ("Invalid token", ""),
+    403: ("user quota is not enough", "insufficient_user_quota"),
+    404: ("Not Found", "not_found"),
+    409: ("upstream is busy, please retry later", "upstream_busy"),
+    429: ("Too many requests, please try again later", ""),
+    500: ("upstream returned an empty response", "empty_response"),
+    502: ("bad response status code 502", "bad_response_status_code"),
+    503: ("No available channel for model under group default", "model_not_found"),
+    504: ("upstream timed out", "upstream_timeout"),
+}
+
+
+def default_error(status: int) -> ApiError:
+    """Returns the contract's error for a status (a generic one when not in the table)."""
+    message, code = _DEFAULT_ERRORS.get(status, (f"upstream error (status {status})", ""))
+    return ApiError(status, message, code)
+
+
+@dataclass
+class ToolCall:
+    """One tool call of an answer."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class Answer:
+    """A model's answer, independent of streaming.
+
+    Attributes:
+        model: Model name reported on the wire.
+        pieces: Content split into stream deltas; their concatenation is the content.
+            An image's Markdown is always one piece.
+        reasoning: Thought text (`reasoning_content`), split like `pieces`.
+        tool_calls: Tool calls, if any.
+        finish_reason: `stop`, `length` or `tool_calls`.
+        usage: The usage object.
+    """
+
+    model: str
+    pieces: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    finish_reason: str = "stop"
+    usage: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content(self) -> str | None:
+        """Full content; None for a pure tool-call answer, like OpenAI."""
+        if not self.pieces and self.tool_calls:
+            return None
+        return "".join(self.pieces)
+
+
+def usage(
+    prompt_text: int,
+    prompt_images: int = 0,
+    completion_text: int = 0,
+    reasoning: int = 0,
+    completion_images: int = 0,
+) -> dict[str, Any]:
+    """Builds a usage object with new-api's detail fields.
+
+    Args:
+        prompt_text: Text tokens of the prompt.
+        prompt_images: Image tokens of the prompt.
+        completion_text: Text tokens of the answer.
+        reasoning: Thought tokens (counted in `completion_tokens`, as new-api does).
+        completion_images: Image tokens of the answer.
+
+    Returns:
+        The `usage` dict.
+    """
+    prompt = prompt_text + prompt_images
+    completion = completion_text + reasoning + completion_images
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {
+            "cached_tokens": 0,
+            "text_tokens": prompt_text,
+            "audio_tokens": 0,
+            "image_tokens": prompt_images,
+        },
+        "completion_tokens_details": {
+            "text_tokens": completion_text,
+            "audio_tokens": 0,
+            "reasoning_tokens": reasoning,
+            "image_tokens": completion_images,
+        },
+    }
+
+
+def dumps(obj: Any) -> str:
+    """Compact JSON, non-ASCII kept as is (like Go's encoder)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def completion_object(answer: Answer, completion_id: str, created: int) -> dict[str, Any]:
+    """Builds the non-streaming `chat.completion` object."""
+    message: dict[str, Any] = {"role": "assistant", "content": answer.content}
+    if answer.reasoning:
+        message["reasoning_content"] = "".join(answer.reasoning)
+    if answer.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in answer.tool_calls
+        ]
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created,
+        "model": answer.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": answer.finish_reason,
+            }
+        ],
+        "usage": answer.usage,
+    }
+
+
+def _split_arguments(arguments: str) -> list[str]:
+    # A few fragments, like a model streaming JSON.
+    step = max(1, len(arguments) // 3 + 1)
+    return [arguments[i : i + step] for i in range(0, len(arguments), step)] or [""]
+
+
+def stream_payloads(
+    answer: Answer,
+    completion_id: str,
+    created: int,
+    *,
+    include_usage: bool = True,
+    finish: bool = True,
+) -> list[str]:
+    """Builds the `data:` payloads of a stream, `[DONE]` included.
+
+    Args:
+        answer: The answer to stream.
+        completion_id: The `id` of every chunk.
+        created: The `created` of every chunk.
+        include_usage: Send the usage chunk (`choices: []`) before `[DONE]`.
+        finish: Send the finish chunk and the usage chunk; false imitates an upstream
+            failure mid-stream (content, then `[DONE]` only).
+
+    Returns:
+        JSON texts, then `[DONE]`.
+    """
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> str:
+        choice = {"delta": delta, "logprobs": None, "finish_reason": finish_reason, "index": 0}
+        return dumps(
+            {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": answer.model,
+                "system_fingerprint": None,
+                "choices": [choice],
+                "usage": None,
+            }
+        )
+
+    out = [chunk({"content": "", "role": "assistant"})]
+    out.extend(chunk({"reasoning_content": piece}) for piece in answer.reasoning)
+    out.extend(chunk({"content": piece}) for piece in answer.pieces if piece)
+    for index, call in enumerate(answer.tool_calls):
+        head = {
+            "index": index,
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
+        }
+        out.append(chunk({"tool_calls": [head]}))
+        out.extend(
+            chunk({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
+            for fragment in _split_arguments(call.arguments)
+            if fragment
+        )
+    if finish:
+        out.append(chunk({}, answer.finish_reason))
+        if include_usage:
+            out.append(
+                dumps(
+                    {
+                        "id": completion_id,
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": answer.model,
+                        "system_fingerprint": None,
+                        "choices": [],
+                        "usage": answer.usage,
+                    }
+                )
+            )
+    out.append("[DONE]")
+    return out

@@ -1,0 +1,29 @@
+"""`python -m langchain_hiapi.testing` starts, prints its URL and key, and serves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+
+
+def test_cli_serves_until_terminated() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "langchain_hiapi.testing", "--port", "0", "--api-key", "k1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().strip()
+        second = process.stdout.readline().strip()
+        assert first.startswith("HIAPI_BASE_URL=http://127.0.0.1:")
+        assert second == "HIAPI_API_KEY=k1"
+        base_url = first.partition("=")[2]
+        assert not base_url.endswith(":0/v1")
+        response = httpx.get(base_url + "/models", headers={"Authorization": "Bearer k1"})
+        assert response.status_code == 200
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
