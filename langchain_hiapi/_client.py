@@ -354,27 +354,32 @@ def _parse_event(text: str) -> dict[str, Any]:
     return event
 
 
-def _events(payloads: list[bytes]) -> tuple[list[dict[str, Any]], bool]:
-    """Decode a batch of SSE payloads, emptying the list as it goes.
+_DONE: dict[str, Any] = {}  # sentinel: "[DONE]" reached, later payloads are ignored
+
+
+def _events(payloads: list[bytes]) -> Iterator[dict[str, Any]]:
+    """Decode a batch of SSE payloads lazily, emptying the list as it goes.
+
+    Lazy so that the events before a malformed one are still delivered (the caller then
+    knows the partial answer) before the error is raised.
 
     Args:
         payloads: Payloads from :class:`SSEDecoder`; entries are replaced by ``b""``.
 
-    Returns:
-        The events, and whether ``[DONE]`` was reached (later payloads are ignored).
+    Yields:
+        Each event, then :data:`_DONE` if ``[DONE]`` was reached.
 
     Raises:
         StreamError: A payload is malformed or an error event.
     """
-    events: list[dict[str, Any]] = []
     for index in range(len(payloads)):
         if payloads[index] == b"[DONE]":
-            return events, True
+            yield _DONE
+            return
         text = _take_text(payloads, index)
         if text is not None:
-            events.append(_parse_event(text))
+            yield _parse_event(text)
             del text  # free the raw text before parsing the next payload
-    return events, False
 
 
 def _stream_failure(exc: httpx.RequestError) -> StreamError:
@@ -680,11 +685,11 @@ class HiAPIClient:
                     raise _stream_failure(exc) from exc
                 # No local name for the payloads: a multi-MB payload is freed before the
                 # consumer gets its (already parsed) event.
-                events, done = _events(
-                    decoder.feed(chunk) if chunk is not None else decoder.close()
-                )
-                yield from events
-                if done or chunk is None:
+                for event in _events(decoder.feed(chunk) if chunk is not None else decoder.close()):
+                    if event is _DONE:
+                        return
+                    yield event
+                if chunk is None:
                     return
         finally:
             # Also runs on generator close() when the consumer stops early.
@@ -771,12 +776,11 @@ class HiAPIClient:
                     raise _stream_failure(exc) from exc
                 # No local name for the payloads: a multi-MB payload is freed before the
                 # consumer gets its (already parsed) event.
-                events, done = _events(
-                    decoder.feed(chunk) if chunk is not None else decoder.close()
-                )
-                for event in events:
+                for event in _events(decoder.feed(chunk) if chunk is not None else decoder.close()):
+                    if event is _DONE:
+                        return
                     yield event
-                if done or chunk is None:
+                if chunk is None:
                     return
         finally:
             # Also runs on aclose() when the consumer stops early.

@@ -1,0 +1,69 @@
+"""Generate an image with ChatHiAPI and save it as a file.
+
+    python examples/quickstart.py "a cute cat on a windowsill"
+
+With HIAPI_API_KEY set this calls HiAPI. Without it, it starts the bundled offline emulator
+(`langchain_hiapi.testing`) and says so: the image is then a small placeholder PNG, but
+every byte still goes through the real HTTP path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from langchain_hiapi import ChatHiAPI, save_images
+
+
+@contextlib.contextmanager
+def endpoint() -> Iterator[dict[str, str]]:
+    """Yields ChatHiAPI connection settings: the real service, or the emulator."""
+    if os.environ.get("HIAPI_API_KEY"):
+        print("Using HiAPI at", os.environ.get("HIAPI_BASE_URL", "https://api.hiapi.ai/v1"))
+        yield {}
+        return
+    from langchain_hiapi.testing import HiAPIEmulator
+
+    with HiAPIEmulator() as emulator:
+        print(
+            "HIAPI_API_KEY is not set: using the offline HiAPI emulator at"
+            f" {emulator.base_url} (placeholder image, no real generation)."
+        )
+        yield {"base_url": emulator.base_url, "api_key": emulator.api_key}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("prompt", nargs="?", default="a cute cat on a windowsill")
+    parser.add_argument(
+        "--model", default="Nano-Banana", help="Nano-Banana, Nano-Banana-2, Nano-Banana-Pro"
+    )
+    parser.add_argument("--aspect-ratio", default="1:1")
+    parser.add_argument("--image-size", default="1K")
+    parser.add_argument("--out", default="examples/output", help="directory for the images")
+    args = parser.parse_args(argv)
+
+    with endpoint() as settings:
+        llm = ChatHiAPI(
+            model=args.model,
+            image_config={"aspect_ratio": args.aspect_ratio, "image_size": args.image_size},
+            **settings,
+        )
+        message = llm.invoke(args.prompt)
+    paths = save_images(message, Path(args.out), prefix="quickstart")
+    if message.text.strip():
+        print("Model says:", message.text.strip())
+    if not paths:
+        print("The reply held no image.", file=sys.stderr)
+        return 1
+    for path in paths:
+        print("Saved", path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,664 @@
+"""Images in Markdown data URIs, and helpers to get generated images out of messages.
+
+HiAPI (new-api) returns a generated image inside the reply *text* as Markdown:
+`![image](data:image/png;base64,<data>)`; other media come as `[media](data:<mime>;base64,...)`.
+`split_data_uris` cuts such text into prose and `DataURIPart`s; `DataURIStreamSplitter`
+does the same for streamed deltas, where the Markdown may be split anywhere and one
+delta may hold a 16 MB payload. Both run in linear time and never copy the payload more
+than once: scanning uses `str.find` and anchored regex runs (no backtracking over the
+payload), and held-back pieces are kept in lists and joined once.
+
+`get_images` / `save_images` (exported by the package) give users the image bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import os
+import re
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from langchain_core.messages import BaseMessage
+
+__all__ = [
+    "MIME_EXTENSIONS",
+    "DataURIPart",
+    "DataURIStreamSplitter",
+    "GeneratedImage",
+    "get_images",
+    "save_images",
+    "split_data_uris",
+]
+
+# ----------------------------------------------------------------------------- grammar
+#
+# A data-URI part is  `!`? `[` alt `](data:` type `/` subtype `;base64,` payload `)`  where
+#   alt      has no `[`, `]`, CR or LF and at most 999 characters,
+#   type and subtype are MIME tokens (RFC 6838: alphanumeric first, at most 127 chars),
+#   payload  is one or more strict base64 characters (A-Za-z0-9+/=).
+# Anything else, however similar (`![x](https://...)`, `![x](data:text)`), stays text.
+# Since no piece after the opening `[` can contain another `[`, candidates never
+# overlap: a failed candidate is text up to the character that broke it.
+
+MAX_ALT_CHARS = 999
+MAX_MIME_TOKEN_CHARS = 127
+
+_ALT_CHARS = r"[^\[\]\n\r]"
+_MIME_FIRST = r"[A-Za-z0-9]"
+_MIME_CHARS = r"[A-Za-z0-9!#$&^_.+-]"
+_B64_CHARS = r"[A-Za-z0-9+/=]"
+
+_HEAD_RE = re.compile(
+    rf"\[({_ALT_CHARS}{{0,{MAX_ALT_CHARS}}})\]\(data:"
+    rf"({_MIME_FIRST}{_MIME_CHARS}{{0,{MAX_MIME_TOKEN_CHARS - 1}}}"
+    rf"/{_MIME_FIRST}{_MIME_CHARS}{{0,{MAX_MIME_TOKEN_CHARS - 1}}});base64,"
+)
+# Anchored runs: each stops at the first character outside its class, never backtracks.
+_ALT_RUN = re.compile(rf"{_ALT_CHARS}*")
+_MIME_RUN = re.compile(rf"{_MIME_CHARS}*")
+_B64_RUN = re.compile(rf"{_B64_CHARS}*")
+_MIME_FIRST_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+_LINK_OPEN = "](data:"
+_BASE64_MARK = ";base64,"
+
+
+def _run_end(run: re.Pattern[str], text: str, pos: int, endpos: int) -> int:
+    """End of the run of `run`'s characters from `pos` (the `*` patterns always match)."""
+    match = run.match(text, pos, endpos)
+    return match.end() if match else pos
+
+
+@dataclass(frozen=True)
+class DataURIPart:
+    """One Markdown data URI found in text: `![alt](data:<mime>;base64,<data>)`.
+
+    Attributes:
+        mime_type: The MIME type, lower-cased (e.g. `image/png`).
+        base64: The payload exactly as in the text; not decoded here (it can be 16 MB).
+        alt: The alt text between the brackets.
+        is_image: `True` for `![...](...)`, `False` for a plain link `[media](...)`.
+    """
+
+    mime_type: str
+    base64: str = field(repr=False)
+    alt: str
+    is_image: bool
+
+    def __repr__(self) -> str:
+        # The payload can be megabytes: never put it in a repr (logs, tracebacks).
+        return (
+            f"DataURIPart(mime_type={self.mime_type!r}, alt={self.alt!r}, "
+            f"is_image={self.is_image!r}, base64=<{len(self.base64)} chars>)"
+        )
+
+
+def split_data_uris(text: str) -> list[str | DataURIPart]:
+    """Splits text into prose segments and Markdown data-URI parts, in order.
+
+    Args:
+        text: Reply text, possibly holding `![alt](data:<mime>;base64,...)` images.
+
+    Returns:
+        Text segments (verbatim, no base64 left) and `DataURIPart`s in their order.
+        Empty text segments are omitted; text without a data URI gives `[text]`
+        (and `""` gives `[]`).
+    """
+    out: list[str | DataURIPart] = []
+    text_start = 0  # start of the prose not yet emitted
+    pos = 0
+    length = len(text)
+    while True:
+        bracket = text.find("[", pos)
+        if bracket < 0:
+            break
+        head = _HEAD_RE.match(text, bracket)
+        if head is None:
+            pos = bracket + 1
+            continue
+        run_end = _run_end(_B64_RUN, text, head.end(), length)
+        if run_end == head.end() or run_end >= length or text[run_end] != ")":
+            # Not a part. The run holds no `[`, so the next candidate lies beyond it.
+            pos = max(run_end, bracket + 1)
+            continue
+        start = bracket - 1 if bracket > text_start and text[bracket - 1] == "!" else bracket
+        if start > text_start:
+            out.append(text[text_start:start])
+        out.append(
+            DataURIPart(
+                mime_type=head.group(2).lower(),
+                base64=text[head.end() : run_end],
+                alt=head.group(1),
+                is_image=start != bracket,
+            )
+        )
+        text_start = pos = run_end + 1
+    if text_start < length:
+        out.append(text[text_start:])
+    return out
+
+
+# Phases of DataURIStreamSplitter.
+_TEXT, _ALT, _LITERAL, _TYPE, _SUBTYPE, _PAYLOAD = range(6)
+
+
+class DataURIStreamSplitter:
+    """Incremental `split_data_uris` for streamed text deltas.
+
+    Text is emitted as soon as it cannot be the start of a data-URI Markdown; a possible
+    start (`!`, `![alt`, `![alt](da`, `![alt](data:image/png;base64,AAAA`, ...) is held
+    back until decided, so base64 is never emitted as text. For any split of a text,
+    the segments of all `feed` calls plus `flush` equal `split_data_uris(text)` once
+    adjacent text segments are joined (unless `flush` raises on a truncated data URI).
+
+    Work is linear in the input: every character is examined once, and a payload split
+    over many deltas is kept as a list of pieces and joined once when its `)` arrives.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._phase = _TEXT
+        self._bang = False  # a `!` ending the last delta, held in case `[` follows
+        self._is_image = False
+        self._head: list[str] = []  # `![alt](data:mime;base64,` so far (small)
+        self._payload: list[str] = []  # base64 pieces so far (large)
+        self._payload_len = 0
+        self._count = 0  # characters in the current alt / MIME token
+        self._literal = ""
+        self._literal_index = 0
+        self._after_literal = _TEXT
+
+    @property
+    def holding(self) -> bool:
+        """Whether text is held back waiting for the next delta."""
+        return self._bang or self._phase != _TEXT
+
+    def feed(self, delta: str) -> list[str | DataURIPart]:
+        """Consumes one text delta.
+
+        Args:
+            delta: The next piece of streamed text.
+
+        Returns:
+            The text segments and parts this delta completes, in order; adjacent text
+            is joined and empty text is omitted.
+        """
+        out: list[str | DataURIPart] = []
+        text: list[str] = []  # prose pieces, joined once before a part or at the end
+        i = 0
+        n = len(delta)
+        while i < n:
+            phase = self._phase
+            if phase == _TEXT:
+                if self._bang:
+                    self._bang = False
+                    if delta[i] == "[":
+                        self._begin("![", is_image=True)
+                        i += 1
+                        continue
+                    text.append("!")
+                bracket = delta.find("[", i)
+                if bracket < 0:
+                    end = n - 1 if delta[n - 1] == "!" else n
+                    self._bang = end < n
+                    text.append(delta[i:end])
+                    break
+                start = bracket - 1 if bracket > i and delta[bracket - 1] == "!" else bracket
+                text.append(delta[i:start])
+                self._begin(delta[start : bracket + 1], is_image=start != bracket)
+                i = bracket + 1
+            elif phase == _ALT:
+                room = MAX_ALT_CHARS - self._count
+                j = _run_end(_ALT_RUN, delta, i, min(n, i + room + 1))
+                if j - i > room:
+                    j = i + room  # the alt text would exceed its limit: break there
+                self._take(delta, i, j)
+                i = j
+                if i == n:
+                    break
+                if delta[i] == "]":
+                    self._expect(_LINK_OPEN, then=_TYPE)
+                else:
+                    i = self._fail(delta, i, text)
+            elif phase == _LITERAL:
+                literal, k = self._literal, self._literal_index
+                j = i
+                while j < n and k < len(literal) and delta[j] == literal[k]:
+                    j += 1
+                    k += 1
+                self._take(delta, i, j)
+                self._literal_index = k
+                i = j
+                if k == len(literal):
+                    self._phase, self._count = self._after_literal, 0
+                elif i < n:
+                    i = self._fail(delta, i, text)
+            elif phase in (_TYPE, _SUBTYPE):
+                if self._count == 0 and delta[i] not in _MIME_FIRST_CHARS:
+                    i = self._fail(delta, i, text)
+                    continue
+                room = MAX_MIME_TOKEN_CHARS - self._count
+                j = _run_end(_MIME_RUN, delta, i, min(n, i + room + 1))
+                if j - i > room:
+                    j = i + room
+                self._take(delta, i, j)
+                i = j
+                if i == n:
+                    break
+                if phase == _TYPE and delta[i] == "/" and self._count:
+                    self._take(delta, i, i + 1)
+                    self._phase, self._count = _SUBTYPE, 0
+                    i += 1
+                elif phase == _SUBTYPE and delta[i] == ";" and self._count:
+                    self._expect(_BASE64_MARK, then=_PAYLOAD)
+                else:
+                    i = self._fail(delta, i, text)
+            else:  # _PAYLOAD
+                j = _run_end(_B64_RUN, delta, i, n)
+                if j > i:
+                    # A whole-delta payload is kept as is, without a copy.
+                    self._payload.append(delta if (i == 0 and j == n) else delta[i:j])
+                    self._payload_len += j - i
+                i = j
+                if i == n:
+                    break
+                if delta[i] == ")" and self._payload_len:
+                    _flush_text(text, out)
+                    out.append(self._complete())
+                    i += 1
+                else:
+                    i = self._fail(delta, i, text)
+        _flush_text(text, out)
+        return out
+
+    def flush(self) -> list[str | DataURIPart]:
+        """Ends the stream and returns what was held back, as text.
+
+        The splitter is reset and can be reused.
+
+        Returns:
+            The held-back text (at most one segment).
+
+        Raises:
+            ValueError: If the stream ended inside a data-URI payload (after
+                `;base64,`): the image was truncated and must not become text.
+        """
+        phase, payload_len = self._phase, self._payload_len
+        held = "!" if self._bang else "".join(self._head)
+        mime = _head_mime(held) if phase == _PAYLOAD else ""
+        self._reset()
+        if phase == _PAYLOAD:
+            msg = (
+                f"truncated image data: the stream ended inside a data URI ({mime}, "
+                f"{payload_len} base64 characters received, no closing ')')"
+            )
+            raise ValueError(msg)
+        return [held] if held else []
+
+    # ------------------------------------------------------------------ internals
+
+    def _begin(self, opener: str, *, is_image: bool) -> None:
+        self._phase = _ALT
+        self._is_image = is_image
+        self._head = [opener]
+        self._count = 0
+
+    def _take(self, delta: str, start: int, end: int) -> None:
+        if end > start:
+            self._head.append(delta[start:end])
+            self._count += end - start
+
+    def _expect(self, literal: str, *, then: int) -> None:
+        self._phase = _LITERAL
+        self._literal = literal
+        self._literal_index = 0
+        self._after_literal = then
+
+    def _fail(self, delta: str, at: int, text: list[str]) -> int:
+        """Turns the held candidate into text; scanning resumes at `at` (not consumed)."""
+        pieces = self._head + self._payload
+        self._reset()
+        if delta[at] == "[" and pieces[-1].endswith("!"):
+            # The candidate's last `!` belongs to the image starting at `at`.
+            pieces[-1] = pieces[-1][:-1]
+            self._bang = True
+        text.extend(pieces)
+        return at
+
+    def _complete(self) -> DataURIPart:
+        head = "".join(self._head)
+        payload = "".join(self._payload)  # one copy, however many deltas it came in
+        opener = 2 if self._is_image else 1
+        close = head.index(_LINK_OPEN)
+        part = DataURIPart(
+            mime_type=_head_mime(head),
+            base64=payload,
+            alt=head[opener:close],
+            is_image=self._is_image,
+        )
+        self._reset()
+        return part
+
+
+def _head_mime(head: str) -> str:
+    start = head.index(_LINK_OPEN) + len(_LINK_OPEN)
+    return head[start : head.index(";", start)].lower()
+
+
+def _flush_text(text: list[str], out: list[str | DataURIPart]) -> None:
+    if text:
+        joined = "".join(text)
+        text.clear()
+        if joined:
+            out.append(joined)
+
+
+# ----------------------------------------------------------------------------- user API
+
+MIME_EXTENSIONS: dict[str, str] = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/jpg": ".jpg",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+    "image/avif": ".avif",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tiff",
+    "image/svg+xml": ".svg",
+    "application/pdf": ".pdf",
+}
+"""File extension per MIME type; others get `.bin`."""
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """An image taken out of a message.
+
+    Attributes:
+        data: The decoded image bytes.
+        mime_type: The MIME type, e.g. `image/png`.
+        id: The content block's id, when it had one.
+    """
+
+    data: bytes = field(repr=False)
+    mime_type: str
+    id: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"GeneratedImage(mime_type={self.mime_type!r}, id={self.id!r}, "
+            f"data=<{len(self.data)} bytes>)"
+        )
+
+    @property
+    def extension(self) -> str:
+        """The file extension for `mime_type` (with the dot), `.bin` when unknown."""
+        mime = self.mime_type.split(";", 1)[0].strip().lower()
+        return MIME_EXTENSIONS.get(mime, ".bin")
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Writes the image to `path` atomically, replacing an existing file.
+
+        The bytes go to a temporary file in the same directory, which is then renamed
+        over `path`, so `path` never holds a half-written image.
+
+        Args:
+            path: The file to write (its directory must exist).
+
+        Returns:
+            `path` as a `Path`.
+        """
+        target = Path(path)
+        temp = _write_temp(target.parent, target.name, self.data)
+        try:
+            os.replace(temp, target)
+        except BaseException:
+            _unlink_quietly(temp)
+            raise
+        return target
+
+
+def _sniff_mime(data: bytes) -> str:
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
+
+
+def _decode_base64(data: Any, where: str) -> bytes:
+    if not isinstance(data, str):
+        msg = f"{where}: base64 data must be a string, got {type(data).__name__}"
+        raise ValueError(msg)
+    try:
+        decoded = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        # Tolerate line breaks, the URL-safe alphabet and missing padding; nothing else.
+        cleaned = "".join(data.split()).replace("-", "+").replace("_", "/")
+        cleaned += "=" * (-len(cleaned) % 4)
+        try:
+            decoded = base64.b64decode(cleaned, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            msg = f"{where}: invalid base64 image data ({exc}); starts with {data[:40]!r}"
+            raise ValueError(msg) from None
+    if not decoded:
+        msg = f"{where}: the image data is empty"
+        raise ValueError(msg)
+    return decoded
+
+
+def _decode_data_url(url: str, where: str) -> tuple[bytes, str]:
+    header, sep, payload = url.partition(",")
+    if not sep or not header.startswith("data:"):
+        msg = f"{where}: malformed data URI {url[:60]!r}"
+        raise ValueError(msg)
+    params = header[len("data:") :].split(";")
+    mime = params[0].strip().lower()
+    if "base64" in (p.strip().lower() for p in params[1:]):
+        data = _decode_base64(payload, where)
+    else:
+        data = unquote_to_bytes(payload)
+    return data, mime or _sniff_mime(data)
+
+
+def _describe(index: int, block: Mapping[str, Any]) -> str:
+    where = f"content block {index} (type {block.get('type')!r}"
+    if block.get("id"):
+        where += f", id {block.get('id')!r}"
+    return where + ")"
+
+
+def _images_in_text(text: str) -> Iterator[GeneratedImage]:
+    for index, segment in enumerate(split_data_uris(text)):
+        if isinstance(segment, DataURIPart) and (
+            segment.is_image or segment.mime_type.startswith("image/")
+        ):
+            where = f"Markdown data URI {index} ({segment.mime_type})"
+            yield GeneratedImage(_decode_base64(segment.base64, where), segment.mime_type)
+
+
+def _images_in_block(index: int, block: Mapping[str, Any]) -> Iterator[GeneratedImage]:
+    kind = block.get("type")
+    where = _describe(index, block)
+    block_id = block.get("id") if isinstance(block.get("id"), str) else None
+    if kind == "image":
+        mime = block.get("mime_type")
+        if block.get("base64") is not None:  # standard v1 block
+            data = _decode_base64(block["base64"], where)
+        elif block.get("source_type") == "base64" and block.get("data") is not None:  # v0
+            data = _decode_base64(block["data"], where)
+        elif isinstance(block.get("source"), Mapping) and block["source"].get("type") == "base64":
+            source = block["source"]  # Anthropic-style block
+            data = _decode_base64(source.get("data"), where)
+            mime = mime or source.get("media_type")
+        elif isinstance(block.get("url"), str) and block["url"].startswith("data:"):
+            data, url_mime = _decode_data_url(block["url"], where)
+            mime = mime or url_mime
+        else:
+            return  # a remote URL or a file id: there are no bytes to return
+        mime_type = mime if isinstance(mime, str) and mime else _sniff_mime(data)
+        yield GeneratedImage(data, mime_type, block_id)
+    elif kind == "image_url":
+        image_url = block.get("image_url")
+        url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
+        if isinstance(url, str) and url.startswith("data:"):
+            data, mime_type = _decode_data_url(url, where)
+            yield GeneratedImage(data, mime_type, block_id)
+    elif kind == "text" and isinstance(block.get("text"), str):
+        yield from _images_in_text(block["text"])
+
+
+def get_images(message: BaseMessage | str | Sequence[Any]) -> list[GeneratedImage]:
+    """Returns the images in a message, decoded, in content order.
+
+    Reads standard image blocks (`{"type": "image", "base64": ..., "mime_type": ...}`,
+    v0 and v1 content), OpenAI-form `{"type": "image_url", "image_url": {"url":
+    "data:..."}}` parts and, as a fallback, Markdown data-URI images left in text.
+    Images given only by a remote URL or file id are skipped (there are no bytes).
+
+    Args:
+        message: A message (e.g. the result of `ChatHiAPI.invoke`), its content list,
+            or a text.
+
+    Returns:
+        The images found, possibly none.
+
+    Raises:
+        ValueError: If an image's base64 data is invalid; the message names the block.
+        TypeError: If `message` is none of the accepted types.
+    """
+    content: Any = message.content if isinstance(message, BaseMessage) else message
+    if isinstance(content, str):
+        return list(_images_in_text(content))
+    if not isinstance(content, Sequence):
+        msg = (
+            "get_images expects a message, a content list or a string, "
+            f"got {type(message).__name__}"
+        )
+        raise TypeError(msg)
+    images: list[GeneratedImage] = []
+    for index, item in enumerate(content):
+        if isinstance(item, str):
+            images.extend(_images_in_text(item))
+        elif isinstance(item, Mapping):
+            images.extend(_images_in_block(index, item))
+    return images
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _write_temp(directory: Path, stem: str, data: bytes) -> Path:
+    """Writes `data` to a new hidden temporary file in `directory` and returns its path."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temp = directory / f".{stem}.{secrets.token_hex(6)}.tmp"
+        try:
+            # 0o666 so the umask applies as for any new file (mkstemp would force 0o600).
+            fd = os.open(temp, flags, 0o666)
+        except FileExistsError:
+            continue
+        break
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        _unlink_quietly(temp)
+        raise
+    return temp
+
+
+def _claim(temp: Path, final: Path) -> bool:
+    """Publishes the complete `temp` file as `final` unless `final` exists.
+
+    A hard link is atomic and fails when the name is taken, so the final name only ever
+    appears with complete content. Where hard links are unsupported, the name is
+    reserved with O_EXCL (an empty file for an instant) and the data renamed over it.
+    """
+    try:
+        os.link(temp, final)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        pass
+    try:
+        fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    os.replace(temp, final)
+    return True
+
+
+def save_images(
+    message: BaseMessage | str | Sequence[Any],
+    directory: str | os.PathLike[str],
+    *,
+    prefix: str = "image",
+) -> list[Path]:
+    """Saves every image of a message into `directory`, never overwriting a file.
+
+    Files are named `<prefix>-<n><ext>` with the first free `n` (from 1) and the
+    extension of the image's MIME type. Each file appears complete or not at all.
+
+    Args:
+        message: A message, its content list, or a text (see `get_images`).
+        directory: Where to write; created if missing.
+        prefix: The start of each file name; must not contain a path separator.
+
+    Returns:
+        The paths written, in content order.
+
+    Raises:
+        ValueError: If `prefix` is invalid or an image cannot be decoded (nothing is
+            written in that case).
+    """
+    separators = {"/", "\\", "\0", os.sep, os.altsep or "/"}
+    if not prefix or any(sep in prefix for sep in separators):
+        msg = f"prefix must be a non-empty file name without path separators, got {prefix!r}"
+        raise ValueError(msg)
+    images = get_images(message)  # decode everything first: a bad block writes nothing
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Numbers already used with any extension are skipped, so `image-3.png` is not
+    # written next to an older `image-3.jpg`; the claim itself is atomic per name.
+    used = {os.path.splitext(name)[0] for name in os.listdir(folder)}
+    paths: list[Path] = []
+    number = 1
+    for image in images:
+        temp = _write_temp(folder, prefix, image.data)
+        try:
+            while True:
+                stem = f"{prefix}-{number}"
+                number += 1
+                final = folder / f"{stem}{image.extension}"
+                if stem not in used and _claim(temp, final):
+                    break
+        finally:
+            _unlink_quietly(temp)
+        paths.append(final)
+    return paths

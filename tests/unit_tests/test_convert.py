@@ -1,0 +1,302 @@
+"""Message ⇄ wire translation (pure functions, no HTTP)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from langchain_core.messages import (
+    AIMessage,
+    ChatMessage,
+    FunctionMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+
+from langchain_hiapi._convert import (
+    message_to_wire,
+    messages_to_wire,
+    reply_to_message,
+    reply_to_result,
+)
+from langchain_hiapi.errors import InvalidResponseError
+from tests.unit_tests._wire import USAGE, chat_reply, markdown_image, png_b64
+
+PNG = png_b64(4, 3)
+
+
+# ------------------------------------------------------------------------ requests
+
+
+def test_roles_and_names() -> None:
+    wire = messages_to_wire(
+        [
+            SystemMessage("be brief"),
+            HumanMessage("hi", name="alice"),
+            AIMessage("hello"),
+            ChatMessage(role="developer", content="dev note"),
+        ]
+    )
+    assert wire == [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "hi", "name": "alice"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "developer", "content": "dev note"},
+    ]
+
+
+def test_ai_tool_calls_and_tool_message() -> None:
+    ai = AIMessage(
+        "",
+        tool_calls=[{"name": "add", "args": {"a": 1, "b": 2}, "id": "call_1"}],
+        invalid_tool_calls=[
+            {
+                "name": "bad",
+                "args": "{oops",
+                "id": "call_2",
+                "error": "x",
+                "type": "invalid_tool_call",
+            }
+        ],
+    )
+    wire = messages_to_wire([ai, ToolMessage("3", tool_call_id="call_1")])
+    assert wire[0] == {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'},
+            },
+            {"id": "call_2", "type": "function", "function": {"name": "bad", "arguments": "{oops"}},
+        ],
+    }
+    assert wire[1] == {"role": "tool", "tool_call_id": "call_1", "content": "3"}
+
+
+@pytest.mark.parametrize(
+    ("block", "url"),
+    [
+        (
+            {"type": "image", "base64": PNG, "mime_type": "image/png"},
+            f"data:image/png;base64,{PNG}",
+        ),
+        ({"type": "image", "url": "https://x.test/cat.png"}, "https://x.test/cat.png"),
+        (
+            {"type": "image", "source_type": "base64", "data": PNG, "mime_type": "image/jpeg"},
+            f"data:image/jpeg;base64,{PNG}",
+        ),
+        (
+            {"type": "image", "source_type": "url", "url": "https://x.test/a.webp"},
+            "https://x.test/a.webp",
+        ),
+        (
+            {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf"},
+            "data:application/pdf;base64,JVBERi0=",
+        ),
+        (
+            {"type": "image_url", "image_url": {"url": "https://x.test/b.png"}},
+            "https://x.test/b.png",
+        ),
+        ({"type": "image_url", "image_url": "https://x.test/c.png"}, "https://x.test/c.png"),
+    ],
+)
+def test_user_media_blocks_become_image_url_parts(block: dict, url: str) -> None:
+    wire = message_to_wire(HumanMessage([{"type": "text", "text": "edit this"}, block]))
+    assert wire["content"] == [
+        {"type": "text", "text": "edit this"},
+        {"type": "image_url", "image_url": {"url": url}},
+    ]
+
+
+def test_text_only_list_is_sent_as_string() -> None:
+    wire = message_to_wire(HumanMessage(["a", {"type": "text", "text": "b"}]))
+    assert wire["content"] == "ab"
+
+
+def test_base64_block_without_mime_type_is_rejected() -> None:
+    with pytest.raises(ValueError, match=r"messages\[0\].*mime_type"):
+        message_to_wire(HumanMessage([{"type": "image", "base64": PNG}]))
+
+
+def test_unknown_block_type_is_rejected_not_dropped() -> None:
+    with pytest.raises(ValueError, match="unsupported content block type 'hologram'"):
+        messages_to_wire([HumanMessage([{"type": "hologram"}])])
+
+
+def test_unsupported_message_type() -> None:
+    with pytest.raises(TypeError, match="FunctionMessage"):
+        messages_to_wire([FunctionMessage(name="f", content="x")])
+
+
+def test_generated_image_round_trips_as_markdown_in_assistant_text() -> None:
+    reply = reply_to_message(chat_reply(f"Here is your cat\n{markdown_image(PNG)}"))
+    wire = message_to_wire(reply)
+    assert wire == {"role": "assistant", "content": f"Here is your cat\n{markdown_image(PNG)}"}
+
+
+def test_ai_image_block_without_text_and_reasoning_skipped() -> None:
+    ai = AIMessage(
+        [
+            {"type": "reasoning", "reasoning": "thinking..."},
+            {"type": "image", "base64": PNG, "mime_type": "image/webp", "id": "i1"},
+            "done",
+        ]
+    )
+    assert message_to_wire(ai)["content"] == f"{markdown_image(PNG, 'image/webp')}done"
+
+
+# ------------------------------------------------------------------------ replies
+
+
+def test_text_only_reply_is_plain_string() -> None:
+    message = reply_to_message(chat_reply("Just text", model="gpt-4o-mini"))
+    assert message.content == "Just text"
+    assert message.response_metadata["model_name"] == "gpt-4o-mini"
+    assert message.response_metadata["model_provider"] == "hiapi"
+    assert message.response_metadata["finish_reason"] == "stop"
+    assert message.response_metadata["id"] == "chatcmpl-20251201123456789abc"
+    assert message.id == "chatcmpl-20251201123456789abc"
+
+
+def test_contract_example_reply() -> None:
+    message = reply_to_message(chat_reply(f"Here is your cat\n{markdown_image(PNG)}"))
+    assert message.content == [
+        "Here is your cat\n",
+        {
+            "type": "image",
+            "id": "chatcmpl-20251201123456789abc-img1",
+            "base64": PNG,
+            "mime_type": "image/png",
+        },
+    ]
+    assert "base64" not in message.text and PNG not in message.text
+    assert message.text == "Here is your cat\n"
+
+
+def test_several_images_any_mime_text_between_and_after() -> None:
+    jpeg = base64.b64encode(b"\xff\xd8\xff\xe0fakejpeg").decode()
+    webp = base64.b64encode(b"RIFF0000WEBPVP8 ").decode()
+    text = f"A\n{markdown_image(jpeg, 'image/jpeg')}\nB\n{markdown_image(webp, 'image/webp')}\nC"
+    message = reply_to_message(chat_reply(text))
+    assert isinstance(message.content, list)
+    kinds = [c if isinstance(c, str) else (c["mime_type"], c["base64"]) for c in message.content]
+    assert kinds == ["A\n", ("image/jpeg", jpeg), "\nB\n", ("image/webp", webp), "\nC"]
+    ids = [c["id"] for c in message.content if isinstance(c, dict)]
+    assert len(set(ids)) == 2
+
+
+def test_image_first_reply_starts_with_empty_string() -> None:
+    message = reply_to_message(chat_reply(markdown_image(PNG)))
+    assert message.content[0] == ""
+    assert message.content[1]["type"] == "image"
+
+
+def test_non_image_media_becomes_file_block() -> None:
+    message = reply_to_message(chat_reply("clip\n[media](data:audio/wav;base64,UklGRg==)"))
+    assert message.content[1] == {
+        "type": "audio",
+        "id": "chatcmpl-20251201123456789abc-img1",
+        "base64": "UklGRg==",
+        "mime_type": "audio/wav",
+    }
+
+
+def test_openrouter_images_field_and_content_parts() -> None:
+    reply = chat_reply(
+        [
+            {"type": "text", "text": "look"},
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+        ],
+        images=[{"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{PNG}"}}],
+    )
+    message = reply_to_message(reply)
+    assert message.content[0] == "look"
+    assert [(b["mime_type"], b["base64"]) for b in message.content[1:]] == [
+        ("image/png", PNG),
+        ("image/jpeg", PNG),
+    ]
+
+
+def test_content_blocks_are_standard_and_stable() -> None:
+    message = reply_to_message(chat_reply(f"Cat\n{markdown_image(PNG)}", reasoning_content="hmm"))
+    blocks = message.content_blocks
+    assert blocks == [
+        {"type": "reasoning", "reasoning": "hmm"},
+        {"type": "text", "text": "Cat\n"},
+        {
+            "type": "image",
+            "id": "chatcmpl-20251201123456789abc-img1",
+            "base64": PNG,
+            "mime_type": "image/png",
+        },
+    ]
+    assert message.content_blocks == blocks  # ids stable across accesses
+
+
+def test_image_first_content_blocks_have_no_empty_text() -> None:
+    message = reply_to_message(chat_reply(markdown_image(PNG)))
+    assert [b["type"] for b in message.content_blocks] == ["image"]
+
+
+def test_reasoning_and_usage() -> None:
+    message = reply_to_message(chat_reply("answer", reasoning_content="thought"))
+    assert message.additional_kwargs == {"reasoning_content": "thought"}
+    assert message.usage_metadata == {
+        "input_tokens": 15,
+        "output_tokens": 1290,
+        "total_tokens": 1305,
+        "input_token_details": {"cache_read": 3},
+        "output_token_details": {"reasoning": 7},
+    }
+    assert message.response_metadata["token_usage"] == USAGE
+    assert (
+        message.response_metadata["token_usage"]["completion_tokens_details"]["image_tokens"]
+        == 1290
+    )
+
+
+def test_tool_calls_and_invalid_tool_calls() -> None:
+    reply = chat_reply(
+        None,
+        finish_reason="tool_calls",
+        tool_calls=[
+            {"id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a": 1}'}},
+            {"id": "c2", "type": "function", "function": {"name": "add", "arguments": "{not json"}},
+        ],
+    )
+    message = reply_to_message(reply)
+    assert message.content == ""
+    assert message.tool_calls == [
+        {"name": "add", "args": {"a": 1}, "id": "c1", "type": "tool_call"}
+    ]
+    assert len(message.invalid_tool_calls) == 1
+    assert message.invalid_tool_calls[0]["args"] == "{not json"
+    assert [b["type"] for b in message.content_blocks] == ["tool_call", "invalid_tool_call"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [],
+        {"choices": []},
+        {"choices": [{"index": 0}]},
+        {"error": {"message": "boom"}},
+        {"choices": [{"message": {"content": 5}}]},
+    ],
+)
+def test_unusable_reply_is_an_error(bad: object) -> None:
+    with pytest.raises(InvalidResponseError):
+        reply_to_message(bad)
+
+
+def test_result_carries_llm_output() -> None:
+    result = reply_to_result(chat_reply("hi"))
+    assert result.llm_output == {
+        "model_name": "gemini-3-pro-image-preview",
+        "token_usage": USAGE,
+        "id": "chatcmpl-20251201123456789abc",
+    }
+    assert result.generations[0].generation_info == {"finish_reason": "stop"}
