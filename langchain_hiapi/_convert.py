@@ -33,8 +33,19 @@ MODEL_PROVIDER = "hiapi"
 
 # Standard block types that carry media a user may send to the gateway.
 _MEDIA_BLOCK_TYPES = frozenset({"image", "file", "audio", "video"})
-# Blocks that describe the model's own output and are not sent back as content.
-_SKIPPED_AI_BLOCK_TYPES = frozenset({"reasoning", "tool_call", "tool_call_chunk", "thinking"})
+# Blocks that describe the model's own output and are not sent back as content: reasoning
+# stays private, and tool calls (any provider's form) travel in `tool_calls`.
+_SKIPPED_AI_BLOCK_TYPES = frozenset(
+    {
+        "reasoning",
+        "thinking",
+        "tool_call",
+        "tool_call_chunk",
+        "tool_use",
+        "server_tool_call",
+        "server_tool_result",
+    }
+)
 
 
 # --------------------------------------------------------------------------- requests

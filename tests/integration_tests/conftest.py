@@ -11,7 +11,9 @@ the bundled emulator (`langchain_hiapi.testing`), started here.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,17 +60,61 @@ def vcr_config() -> dict[str, Any]:
     config["before_record_response"] = _scrub_response
     config["serializer"] = "yaml.gz"
     config["path_transformer"] = VCR.ensure_suffix(".yaml.gz")
-    config["cassette_library_dir"] = str(CASSETTES_DIR)
+    # The folder comes from `vcr_cassette_dir` below (one sub-folder per test module).
+    config.pop("cassette_library_dir", None)
     # base_vcr_config() says "once", which would go to the network for a missing
     # cassette and silently override --record-mode: replay strictly unless recording.
     config["record_mode"] = "all" if RECORDING else "none"
+    config["match_on"] = ["method", "uri", "json_body"]
     return config
 
 
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _normalized_body(body: Any) -> Any:
+    """The JSON body with random UUID tool-call ids numbered by first appearance.
+
+    Some standard tests build example histories with fresh `uuid4()` tool-call ids on
+    every run; everything else in a request body must match byte for byte.
+    """
+    if isinstance(body, bytes):
+        body = body.decode("utf-8")
+    if not body:
+        return body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    names: dict[str, str] = {}
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, str) and _UUID.match(value):
+            return names.setdefault(value, f"uuid-{len(names)}")
+        return value
+
+    return walk(data)
+
+
+def _json_body_matcher(first: Any, second: Any) -> None:
+    assert _normalized_body(first.body) == _normalized_body(second.body)
+
+
+@pytest.fixture
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    """`cassettes/<test module>/`: top level, found from any working directory."""
+    return str(CASSETTES_DIR / Path(str(request.node.fspath)).stem)
+
+
 def pytest_recording_configure(config: dict[str, Any], vcr: VCR) -> None:
-    """Registers langchain-tests' gzip YAML serializer and persister."""
+    """Registers langchain-tests' gzip YAML serializer, its persister and a body matcher."""
     vcr.register_persister(CustomPersister())
     vcr.register_serializer("yaml.gz", CustomSerializer())
+    vcr.register_matcher("json_body", _json_body_matcher)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -105,3 +151,54 @@ def _loopback_only() -> None:
     """Replays may not reach any host; recording may reach only the emulator or HiAPI."""
     if not RECORDING_REAL:
         socket_allow_hosts(["127.0.0.1", "localhost", "::1"], allow_unix_socket=True)
+
+
+# The standard suite downloads a sample image and a sample PDF; no run here may reach the
+# internet, and recorded request bodies must be identical between record and replay, so
+# every mode gets the same locally made files for those URLs.
+_SAMPLE_IMAGE_URL_PREFIX = "https://raw.githubusercontent.com/langchain-ai/docs/"
+_SAMPLE_PDF_URL = "https://www.w3.org/WAI/ER/tests/xhtml/testfiles/resources/pdf/dummy.pdf"
+_SAMPLE_PDF = (
+    b"%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _sample_png() -> bytes:
+    import struct
+    import zlib
+
+    width, height = 32, 24
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(tag + data))
+        return struct.pack(">I", len(data)) + tag + data + crc
+
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((x * 8, y * 10, 160)) for x in range(width)) for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture(autouse=True)
+def _local_sample_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    real_get = httpx.get
+
+    def fake_get(url: Any, *args: Any, **kwargs: Any) -> httpx.Response:
+        if str(url).startswith(_SAMPLE_IMAGE_URL_PREFIX):
+            return httpx.Response(200, content=_sample_png(), request=httpx.Request("GET", url))
+        if str(url) == _SAMPLE_PDF_URL:
+            return httpx.Response(200, content=_SAMPLE_PDF, request=httpx.Request("GET", url))
+        return real_get(url, *args, **kwargs)
+
+    monkeypatch.setattr(httpx, "get", fake_get)
