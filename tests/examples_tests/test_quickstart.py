@@ -1,0 +1,42 @@
+"""README command one: the quickstart runs offline and writes a real PNG."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quickstart_offline_writes_png(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("HIAPI_API_KEY", "HIAPI_BASE_URL")}
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            str(ROOT / "examples" / "quickstart.py"),
+            "a cute cat on a windowsill",
+            "--model",
+            "Nano-Banana-Pro",
+            "--aspect-ratio",
+            "16:9",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "offline HiAPI emulator" in result.stdout
+    files = sorted(tmp_path.glob("*.png"))
+    assert len(files) == 1
+    assert f"Saved {files[0]}" in result.stdout
+    data = files[0].read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", data[16:24])
+    assert width / height == 16 / 9 or abs(width / height - 16 / 9) < 0.03
