@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import random
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -196,9 +197,151 @@ def _safe_url(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
+# Header names are RFC 9110 tokens; values are visible ASCII, spaces and tabs (what httpx
+# can encode and h11 accepts). Anything else fails inside httpx with a message that quotes
+# the raw value, which for the Authorization header is the API key.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
+_REDACTED = "[redacted]"
+
+
+def _check_api_key(api_key: SecretStr | None) -> None:
+    """Reject a key that cannot be sent as a header, without ever quoting it.
+
+    Raises:
+        ValueError: The key has control characters (e.g. a trailing newline from a key
+            file), surrounding spaces or non-ASCII characters.
+    """
+    key = api_key.get_secret_value() if api_key is not None else ""
+    if not key:
+        return
+    if key != key.strip() or not _HEADER_VALUE.fullmatch(key):
+        raise ValueError(
+            "api_key cannot be sent in an HTTP header: it has surrounding whitespace, a "
+            "control character (such as a trailing newline) or a non-ASCII character; "
+            "check how the key was read (the key itself is not shown)"
+        )
+
+
+def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Validate ``default_headers`` so a bad one fails clearly before any request.
+
+    Raises:
+        TypeError: A name or value is not a string.
+        ValueError: A name is not an HTTP token or a value has control/non-ASCII characters.
+    """
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError(
+                f"default_headers must map str to str; got {type(name).__name__} -> "
+                f"{type(value).__name__} for header {name!r}"
+            )
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError(f"default_headers: {name!r} is not a valid HTTP header name")
+        if not _HEADER_VALUE.fullmatch(value):
+            # The value is not quoted: headers often carry credentials.
+            raise ValueError(
+                f"default_headers: the value of {name!r} has a control character (such as a "
+                "newline) or a non-ASCII character and cannot be sent"
+            )
+        checked[name] = value
+    return checked
+
+
+def _check_base_url(base_url: object) -> str:
+    """Normalise and check the base URL.
+
+    Raises:
+        TypeError: Not a string.
+        ValueError: Not an absolute ``http(s)://host/...`` URL.
+    """
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a string, got {type(base_url).__name__}")
+    problem = None
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        problem = str(exc)
+    else:
+        if url.scheme not in ("http", "https") or not url.host:
+            problem = "expected an http:// or https:// URL with a host"
+    if problem is not None:
+        # User info and query string are not echoed: a URL may embed credentials.
+        shown = base_url.split("@")[-1].split("?")[0][:80]
+        raise ValueError(f"base_url must look like {DEFAULT_BASE_URL!r}; got {shown!r} ({problem})")
+    return base_url.rstrip("/")
+
+
+def _check_timeout(timeout: object) -> httpx.Timeout | None:
+    """Turn the ``timeout`` argument into an ``httpx.Timeout``, rejecting unusable values.
+
+    Raises:
+        TypeError: Not a number, an ``httpx.Timeout`` or ``None``.
+        ValueError: A number that is not finite and positive.
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, httpx.Timeout):
+        values = {
+            "connect": timeout.connect,
+            "read": timeout.read,
+            "write": timeout.write,
+            "pool": timeout.pool,
+        }
+        for phase, value in values.items():
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ValueError(
+                    f"timeout.{phase} must be a positive number of seconds or None, got {value!r}"
+                )
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(
+            "timeout must be a number of seconds, an httpx.Timeout or None; "
+            f"got {type(timeout).__name__}"
+        )
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    return httpx.Timeout(float(timeout))
+
+
+def _encode_body(body: Mapping[str, Any]) -> bytes:
+    """Serialise a request body as strict JSON.
+
+    Raises:
+        ValueError: The body holds NaN or an infinity (not JSON; the gateway rejects it).
+        TypeError: The body holds a value JSON cannot represent.
+    """
+    try:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError as exc:
+        raise ValueError(
+            f"request body cannot be sent: {exc} (NaN or infinity in a parameter such as "
+            "temperature, model_kwargs or extra_body)"
+        ) from None
+    except TypeError as exc:
+        raise TypeError(
+            f"request body cannot be sent as JSON: {exc} (check model_kwargs, extra_body "
+            "and other call arguments)"
+        ) from None
+    return text.encode()
+
+
 # ---------------------------------------------------------------------------------------------
 # Pure decisions shared by the sync and async paths
 # ---------------------------------------------------------------------------------------------
+
+
+def _redact(text: str, secret: str | None) -> str:
+    """Replace every occurrence of ``secret`` in ``text``."""
+    return text.replace(secret, _REDACTED) if secret and secret in text else text
+
+
+def _safe_cause(exc: BaseException, secret: str | None) -> BaseException | None:
+    """The exception to chain as ``__cause__``, or ``None`` if its text would show the key."""
+    if secret and (secret in str(exc) or secret in repr(exc)):
+        return None
+    return exc
 
 
 def _transport_error(
@@ -207,6 +350,7 @@ def _transport_error(
     policy: RetryPolicy,
     *,
     response_started: bool,
+    secret: str | None = None,
 ) -> tuple[HiAPIError, bool]:
     """Map an httpx failure to our error and decide whether a retry is safe.
 
@@ -216,12 +360,13 @@ def _transport_error(
         policy: The retry policy (for ``retry_read_timeouts``).
         response_started: Whether a 2xx status line had already arrived (the gateway accepted
             the request and may be billing it).
+        secret: The API key, replaced in the message should httpx ever quote it.
 
     Returns:
         ``(error to raise, retryable)``.
     """
     where = f"{request.method} {_safe_url(request.url)}"
-    detail = str(exc) or type(exc).__name__
+    detail = _redact(str(exc) or type(exc).__name__, secret)
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         # Nothing was sent yet: always safe to retry.
         return APITimeoutError(f"timed out connecting ({where}): {detail}"), True
@@ -449,6 +594,12 @@ class HiAPIClient:
         http_async_client: An async client to use instead of creating one.
         sleep: Sleep function for retries (injectable for tests).
         asleep: Async sleep function for retries (injectable for tests).
+
+    Raises:
+        TypeError: ``base_url``, ``timeout`` or ``default_headers`` has the wrong type.
+        ValueError: ``base_url`` is not an http(s) URL, ``timeout`` is not positive, or the
+            key or a default header cannot be sent as an HTTP header. Raised here, so a bad
+            setting fails before any request is sent.
     """
 
     def __init__(
@@ -464,15 +615,12 @@ class HiAPIClient:
         sleep: Callable[[float], None] = time.sleep,
         asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = _check_base_url(base_url)
+        _check_api_key(api_key)
         self._api_key = api_key
-        self._timeout = (
-            timeout
-            if isinstance(timeout, httpx.Timeout) or timeout is None
-            else (httpx.Timeout(timeout))
-        )
+        self._timeout = _check_timeout(timeout)
         self.retry_policy = retry_policy
-        self._default_headers = dict(default_headers or {})
+        self._default_headers = _check_headers(default_headers or {})
         self._sleep = sleep
         self._asleep = asleep
         self._user_client = http_client
@@ -538,6 +686,10 @@ class HiAPIClient:
 
     # -- request building -----------------------------------------------------------------
 
+    def _secret(self) -> str | None:
+        """The API key in plain text, for redaction only."""
+        return self._api_key.get_secret_value() if self._api_key is not None else None
+
     def _request_args(
         self, method: str, path: str, body: Mapping[str, Any] | None, accept: str
     ) -> dict[str, Any]:
@@ -548,7 +700,7 @@ class HiAPIClient:
         content: bytes | None = None
         if body is not None:
             headers["Content-Type"] = _JSON
-            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            content = _encode_body(body)
         headers["Accept"] = accept
         headers["User-Agent"] = _user_agent()
         headers.update(self._default_headers)
@@ -591,8 +743,11 @@ class HiAPIClient:
                     _log_response(request, response)
                     return response
             except httpx.RequestError as exc:
-                error, retryable = _transport_error(exc, request, policy, response_started=started)
-                reason, cause = type(exc).__name__, exc
+                secret = self._secret()
+                error, retryable = _transport_error(
+                    exc, request, policy, response_started=started, secret=secret
+                )
+                reason, cause = type(exc).__name__, _safe_cause(exc, secret)
             else:
                 headers = response.headers
                 error = error_from_response(response.status_code, content, headers)
@@ -723,8 +878,11 @@ class HiAPIClient:
                     _log_response(request, response)
                     return response
             except httpx.RequestError as exc:
-                error, retryable = _transport_error(exc, request, policy, response_started=started)
-                reason, cause = type(exc).__name__, exc
+                secret = self._secret()
+                error, retryable = _transport_error(
+                    exc, request, policy, response_started=started, secret=secret
+                )
+                reason, cause = type(exc).__name__, _safe_cause(exc, secret)
             else:
                 headers = response.headers
                 error = error_from_response(response.status_code, content, headers)
