@@ -24,6 +24,8 @@ from langchain_tests.conftest import CustomPersister, CustomSerializer, base_vcr
 from pytest_socket import socket_allow_hosts
 from vcr import VCR
 
+from tests.unit_tests._wire import png_bytes
+
 CASSETTES_DIR = Path(__file__).resolve().parents[2] / "cassettes"
 CANONICAL_BASE_URL = "https://api.hiapi.ai/v1"
 REPLAY_API_KEY = "hiapi-replay-key"
@@ -166,28 +168,6 @@ _SAMPLE_PDF = (
 )
 
 
-def _sample_png() -> bytes:
-    import struct
-    import zlib
-
-    width, height = 32, 24
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(tag + data))
-        return struct.pack(">I", len(data)) + tag + data + crc
-
-    rows = b"".join(
-        b"\x00" + b"".join(bytes((x * 8, y * 10, 160)) for x in range(width)) for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
 @pytest.fixture(autouse=True)
 def _local_sample_image(monkeypatch: pytest.MonkeyPatch) -> None:
     import httpx
@@ -196,7 +176,7 @@ def _local_sample_image(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def fake_get(url: Any, *args: Any, **kwargs: Any) -> httpx.Response:
         if str(url).startswith(_SAMPLE_IMAGE_URL_PREFIX):
-            return httpx.Response(200, content=_sample_png(), request=httpx.Request("GET", url))
+            return httpx.Response(200, content=png_bytes(32, 24), request=httpx.Request("GET", url))
         if str(url) == _SAMPLE_PDF_URL:
             return httpx.Response(200, content=_SAMPLE_PDF, request=httpx.Request("GET", url))
         return real_get(url, *args, **kwargs)
