@@ -1,6 +1,7 @@
 """LangChain integration for HiAPI: Nano-Banana image models and every other HiAPI model."""
 
 from importlib import metadata
+from typing import TYPE_CHECKING, Any
 
 from langchain_hiapi._images import GeneratedImage, get_images, save_images
 from langchain_hiapi.chat_models import ChatHiAPI
@@ -23,6 +24,9 @@ from langchain_hiapi.errors import (
 )
 from langchain_hiapi.image_config import ImageConfig
 
+if TYPE_CHECKING:
+    from langchain_hiapi.tools import HiAPIImageGenerationTool
+
 try:
     __version__ = metadata.version(__package__ or "langchain-hiapi")
 except metadata.PackageNotFoundError:  # running from a source tree that is not installed
@@ -38,6 +42,7 @@ __all__ = [
     "ConflictError",
     "GeneratedImage",
     "HiAPIError",
+    "HiAPIImageGenerationTool",
     "ImageConfig",
     "InsufficientQuotaError",
     "InternalServerError",
@@ -51,3 +56,13 @@ __all__ = [
     "get_images",
     "save_images",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Imports the agent tool on first use (most users only need ChatHiAPI)."""
+    if name == "HiAPIImageGenerationTool":
+        from langchain_hiapi.tools import HiAPIImageGenerationTool
+
+        return HiAPIImageGenerationTool
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
