@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import os
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -327,6 +328,15 @@ class HiAPIImageGenerationTool(BaseTool):
     @classmethod
     def _coerce_image_config(cls, value: Any) -> ImageConfig | None:
         return coerce_image_config(value)
+
+    @field_validator("file_prefix")
+    @classmethod
+    def _check_prefix(cls, value: str) -> str:
+        # Checked up front: save_images would only refuse it after the image was paid for.
+        if not value or any(sep in value for sep in {"/", "\\", "\0", os.sep}):
+            msg = f"file_prefix must be a file name without path separators, got {value!r}"
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="before")
     @classmethod
