@@ -23,6 +23,24 @@ TEXT_MODELS: tuple[str, ...] = (
     "deepseek-r1",
 )
 
+# Images API models (`POST /v1/images/generations`) -> owner.
+IMAGES_API_MODELS: dict[str, str] = {
+    "gpt-image-1.5": "openai",
+    "gpt-image-2-beta": "openai",
+    "flux-1.1-pro": "black-forest-labs",
+    "qwen-image-2.0": "alibaba",
+}
+
+# Video models (`POST /v1/videos`) -> owner.
+VIDEO_MODELS: dict[str, str] = {
+    "kling-v3": "kling",
+    "seedance-1-0-pro": "bytedance",
+    "seedance-1-5-pro": "bytedance",
+    "seedance-2-0": "bytedance",
+    "wan2.7-t2v": "alibaba",
+    "wan2.7-i2v": "alibaba",
+}
+
 # Always emit `reasoning_content`.
 ALWAYS_REASONING: frozenset[str] = frozenset({"deepseek-r1"})
 # Emit `reasoning_content` when `extra_body.google.thinking_config.include_thoughts` is true.
@@ -52,4 +70,25 @@ def model_list() -> dict[str, Any]:
         }
         for name in (*IMAGE_MODELS, *TEXT_MODELS)
     ]
+    # new-api's endpoint types for the images API and the OpenAI-style video API.
+    data.extend(
+        {
+            "id": name,
+            "object": "model",
+            "created": _CREATED,
+            "owned_by": owner,
+            "supported_endpoint_types": ["image-generation"],
+        }
+        for name, owner in IMAGES_API_MODELS.items()
+    )
+    data.extend(
+        {
+            "id": name,
+            "object": "model",
+            "created": _CREATED,
+            "owned_by": owner,
+            "supported_endpoint_types": ["openai-video"],
+        }
+        for name, owner in VIDEO_MODELS.items()
+    )
     return {"object": "list", "success": True, "data": data}

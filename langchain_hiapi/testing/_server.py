@@ -16,9 +16,12 @@ from typing import Any
 
 from langchain_hiapi.testing._faults import RecordedRequest, Reply
 from langchain_hiapi.testing._image import answer_image
+from langchain_hiapi.testing._images_api import FILES_PREFIX, ImageFiles
+from langchain_hiapi.testing._images_api import generate as generate_images
 from langchain_hiapi.testing._models import IMAGE_MODELS, model_list
 from langchain_hiapi.testing._request import parse_chat
 from langchain_hiapi.testing._text import answer_text
+from langchain_hiapi.testing._video import VideoStore, match_video_path
 from langchain_hiapi.testing._wire import (
     ApiError,
     completion_object,
@@ -75,6 +78,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: with Nagle on, a keep-alive client's delayed
+    # ACK stalls every reply by ~40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -199,7 +205,9 @@ class _Handler(BaseHTTPRequestHandler):
 class HiAPIEmulator:
     """A local, wire-faithful HiAPI (new-api) server for tests and benchmarks.
 
-    Serves `POST /v1/chat/completions` and `GET /v1/models` on a real loopback HTTP/1.1
+    Serves `POST /v1/chat/completions`, `GET /v1/models`, the images API
+    (`POST /v1/images/generations`) and OpenAI-style video tasks (`POST /v1/videos`,
+    `GET /v1/videos/{id}`, `GET /v1/videos/{id}/content`) on a real loopback HTTP/1.1
     server with keep-alive. Text models answer deterministically; image models answer
     with a PNG as Markdown inside the content. Faults are scripted with `queue(Reply(...))`.
 
@@ -211,6 +219,8 @@ class HiAPIEmulator:
         full_size: Real image pixel sizes (1K = 1024 long side) instead of small ones.
         noise: Incompressible random pixels (large base64 lines) instead of a flat image.
         ping: Put `: PING` comment lines between stream events.
+        video_polls: Status polls after which a video task ends (`completed`, or `failed`
+            when its prompt holds `[fail]`); counted, not timed, so runs are repeatable.
 
     Example:
         >>> with HiAPIEmulator() as emu:  # doctest: +SKIP
@@ -228,6 +238,7 @@ class HiAPIEmulator:
         full_size: bool = False,
         noise: bool = False,
         ping: bool = False,
+        video_polls: int = 3,
     ) -> None:
         self.api_key = api_key
         self.host = host
@@ -236,6 +247,8 @@ class HiAPIEmulator:
         self.full_size = full_size
         self.noise = noise
         self.ping = ping
+        self.videos = VideoStore(video_polls)
+        self.image_files = ImageFiles()
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
@@ -310,11 +323,13 @@ class HiAPIEmulator:
             self._queue.extend(replies)
 
     def reset(self) -> None:
-        """Clears scripted replies, recorded requests and the tool call counter."""
+        """Clears scripted replies, recorded requests, tool call ids, videos and files."""
         with self._lock:
             self._queue.clear()
             self._requests.clear()
             self._call_seq = itertools.count(1)
+        self.videos.reset()
+        self.image_files.reset()
 
     # -- request handling (called from handler threads) --------------------------------
 
@@ -358,15 +373,37 @@ class HiAPIEmulator:
         return scheme.lower() == "bearer" and token == self.api_key.removeprefix("sk-")
 
     def _route(self, record: RecordedRequest, reply: Reply | None, request_id: str) -> Any:
-        if not self._authorised(record):
-            raise ApiError(401, "Invalid token")
         path = record.path.split("?", 1)[0].rstrip("/")
         headers = dict(reply.headers) if reply else {}
+        if record.method == "GET" and path.startswith(FILES_PREFIX):
+            # Like a signed CDN link: no Bearer key needed.
+            return self._image_file(path[len(FILES_PREFIX) :], headers)
+        if not self._authorised(record):
+            raise ApiError(401, "Invalid token")
         if record.method == "GET" and path == "/v1/models":
             return _Plain(200, dumps(model_list()).encode("utf-8"), headers=headers)
         if record.method == "POST" and path == "/v1/chat/completions":
             return self._chat(record, reply, request_id, headers)
+        if record.method == "POST" and path == "/v1/images/generations":
+            origin = f"http://{record.headers.get('host') or f'{self.host}:{self.port}'}"
+            body = generate_images(record.json, origin, self.image_files, full_size=self.full_size)
+            return _Plain(200, dumps(body).encode("utf-8"), headers=headers)
+        if record.method == "POST" and path == "/v1/videos":
+            return _Plain(200, dumps(self.videos.create(record.json)).encode(), headers=headers)
+        video = match_video_path(path) if record.method == "GET" else None
+        if video is not None:
+            video_id, is_content = video
+            if is_content:
+                data = self.videos.content(video_id)
+                return _Plain(200, data, "video/mp4", headers)
+            return _Plain(200, dumps(self.videos.poll(video_id)).encode(), headers=headers)
         raise ApiError(404, f"Invalid URL ({record.method} {path})", "", "invalid_request_error")
+
+    def _image_file(self, name: str, headers: dict[str, str]) -> _Plain:
+        data = self.image_files.get(name)
+        if data is None:
+            raise ApiError(404, f"image {name} not found or expired", "not_found")
+        return _Plain(200, data, "image/png", headers)
 
     def _chat(
         self,
