@@ -42,6 +42,9 @@ def _canonical_request(request: Any) -> Any:
     parts = urlsplit(request.uri)
     canonical = urlsplit(CANONICAL_BASE_URL)
     request.uri = urlunsplit((canonical.scheme, canonical.netloc, parts.path, parts.query, ""))
+    for name in list(request.headers):
+        if name.lower() == "host":
+            request.headers[name] = canonical.netloc
     return request
 
 
