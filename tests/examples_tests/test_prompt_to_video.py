@@ -1,0 +1,59 @@
+"""examples/prompt_to_video.py runs offline: progress bar, a saved MP4, clear failures."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.unit_tests._wire import png_bytes
+
+
+@pytest.fixture
+def example(load_example: Callable[[str], ModuleType]) -> ModuleType:
+    module = load_example("prompt_to_video")
+    module.EMULATOR_POLL_INTERVAL = 0.0  # the same requests, without the visual pacing
+    return module
+
+
+def test_offline_run_saves_an_mp4_with_a_progress_bar(
+    example: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = example.main(["a red fox running through snow", "--out", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "offline HiAPI emulator" in out
+    (video,) = tmp_path.iterdir()
+    assert video.name.startswith("prompt-to-video-task_")
+    assert video.suffix == ".mp4"
+    assert video.read_bytes()[4:8] == b"ftyp"
+    assert f"Saved {video}" in out
+    assert "100/100" in err  # the bar reached the end
+    assert "completed" in err
+
+
+def test_image_to_video(
+    example: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "start.png"
+    image.write_bytes(png_bytes(4, 4))
+    out_dir = tmp_path / "out"
+    code = example.main(
+        ["make it move", "--model", "wan2.7-i2v", "--image", str(image), "--out", str(out_dir)]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert len(os.listdir(out_dir)) == 1
+
+
+def test_failed_task_is_reported(
+    example: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = example.main(["a fox [fail]", "--out", str(tmp_path)])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "The video failed" in err
+    assert "content_policy_violation" in err
+    assert not any(tmp_path.iterdir())
