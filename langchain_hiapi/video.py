@@ -32,6 +32,7 @@ import asyncio
 import base64
 import inspect
 import json
+import math
 import os
 import re
 import time
@@ -238,13 +239,13 @@ def _opt_int(value: Any) -> int | None:
 def _progress(value: Any) -> int:
     # An int on the contract; older gateways send "45%".
     if isinstance(value, str):
-        value = value.strip().removesuffix("%").strip()
         try:
-            value = float(value)
+            value = float(value.strip().removesuffix("%").strip())
         except ValueError:
             return 0
-    number = _opt_int(value) if not isinstance(value, float) else int(value)
-    return min(100, max(0, number or 0))
+    if isinstance(value, float):
+        value = int(value) if math.isfinite(value) else 0
+    return min(100, max(0, _opt_int(value) or 0))
 
 
 def _opt_text(value: Any) -> str | None:

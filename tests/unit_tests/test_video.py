@@ -261,7 +261,19 @@ def test_parse_video_status_variants(raw: str, status: str) -> None:
 
 @pytest.mark.parametrize(
     ("progress", "expected"),
-    [("45%", 45), (" 7 % ", 7), (45.9, 45), (250, 100), (-3, 0), (None, 0)],
+    [
+        ("45%", 45),
+        (" 7 % ", 7),
+        (45.9, 45),
+        (250, 100),
+        (-3, 0),
+        (None, 0),
+        ("soon", 0),
+        (float("nan"), 0),
+        (float("inf"), 0),
+        ("inf", 0),
+        (True, 0),
+    ],
 )
 def test_parse_video_progress_forms(progress: Any, expected: int) -> None:
     assert parse_video(video("in_progress", progress=progress)).progress == expected
