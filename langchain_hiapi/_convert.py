@@ -152,8 +152,10 @@ def _ai_content_to_text(content: str | list[Any], where: str) -> str:
 
 
 def _join_markdown(previous: list[str], markdown: str) -> str:
-    # Keep images on their own line, as the gateway itself writes them.
-    if previous and previous[-1] and not previous[-1].endswith("\n"):
+    # Keep media on its own line, as the gateway itself writes it; this also keeps a "!"
+    # ending the prose from turning a `[media](...)` link into an image.
+    last = next((piece for piece in reversed(previous) if piece), "")
+    if last and not last.endswith("\n"):
         return "\n" + markdown
     return markdown
 

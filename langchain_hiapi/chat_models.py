@@ -24,7 +24,15 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_serializer,
+    field_validator,
+)
 
 from langchain_hiapi import _blocks
 from langchain_hiapi._client import (
@@ -54,6 +62,8 @@ MAX_STOP_SEQUENCES = 5
 # Keyword arguments LangChain passes to `_generate` for its own use; never sent.
 _INTERNAL_KWARGS = frozenset({"ls_structured_output_format", "run_manager", "stream"})
 _TOOL_CHOICE_KEYWORDS = frozenset({"auto", "none", "required"})
+# Body keys the model builds itself; model_kwargs setting them would bypass validation.
+_RESERVED_BODY_KEYS = frozenset({"model", "messages", "stream", "image_config", "stop"})
 
 
 class ChatHiAPI(BaseChatModel):
@@ -130,6 +140,33 @@ class ChatHiAPI(BaseChatModel):
     @classmethod
     def _coerce_image_config(cls, value: Any) -> ImageConfig | None:
         return coerce_image_config(value)
+
+    @field_serializer("timeout")
+    def _serialize_timeout(self, value: float | httpx.Timeout | None) -> Any:
+        # httpx.Timeout is not JSON-serializable; its dict form round-trips through the field.
+        return value.as_dict() if isinstance(value, httpx.Timeout) else value
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _coerce_timeout(cls, value: Any) -> Any:
+        return httpx.Timeout(**value) if isinstance(value, Mapping) else value
+
+    @field_validator("model_name", mode="before")
+    @classmethod
+    def _check_model(cls, value: Any) -> Any:
+        return _validate_model(value)
+
+    @field_validator("model_kwargs", mode="after")
+    @classmethod
+    def _check_model_kwargs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        reserved = sorted(_RESERVED_BODY_KEYS & value.keys())
+        if reserved:
+            msg = (
+                f"model_kwargs may not set {reserved}: use the dedicated parameters"
+                " (model, image_config, stop, streaming) instead."
+            )
+            raise ValueError(msg)
+        return value
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -223,11 +260,20 @@ class ChatHiAPI(BaseChatModel):
     ) -> dict[str, Any]:
         """Builds the JSON body; validates everything before any request is sent."""
         call = {k: v for k, v in kwargs.items() if k not in _INTERNAL_KWARGS}
-        model = call.pop("model", None) or self.model_name
+        model = _validate_model(call.pop("model", None) or self.model_name)
         override = coerce_image_config(call.pop("image_config", None))
         image_config = merge_image_config(self.image_config, override)
         check_image_size_for_model(image_config, model)
-        user_extra = _merge_dicts(self.extra_body, call.pop("extra_body", None))
+        call_extra = call.pop("extra_body", None)
+        if call_extra is not None and not isinstance(call_extra, Mapping):
+            msg = f"extra_body must be a dict, got {type(call_extra).__name__}."
+            raise TypeError(msg)
+        # An extra_body in model_kwargs (a ChatOpenAI habit) is merged and checked too.
+        user_extra = _merge_dicts(
+            _merge_dicts(self.model_kwargs.get("extra_body"), self.extra_body), call_extra
+        )
+        if "tool_choice" in call:
+            call["tool_choice"] = _format_tool_choice(call["tool_choice"], call.get("tools") or [])
         body: dict[str, Any] = {"model": model, "messages": messages_to_wire(messages)}
         for name in ("temperature", "max_tokens", "top_p", "seed"):
             value = getattr(self, name)
@@ -236,7 +282,7 @@ class ChatHiAPI(BaseChatModel):
         stop_sequences = _validate_stop(stop if stop is not None else self.stop)
         if stop_sequences:
             body["stop"] = stop_sequences
-        body.update(self.model_kwargs)
+        body.update({k: v for k, v in self.model_kwargs.items() if k != "extra_body"})
         body.update(call)
         extra_body = build_extra_body(image_config, user_extra)
         if extra_body:
@@ -436,6 +482,13 @@ class ChatHiAPI(BaseChatModel):
 # --------------------------------------------------------------------------- helpers
 
 
+def _validate_model(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        msg = f"model must be a non-empty HiAPI model id such as 'Nano-Banana'; got {value!r}."
+        raise ValueError(msg)
+    return value
+
+
 def _validate_stop(value: Any) -> list[str] | None:
     if value is None:
         return None
@@ -480,7 +533,7 @@ def _format_tool_choice(
             return "required"
         if tool_choice in _TOOL_CHOICE_KEYWORDS:
             return tool_choice
-        names = [t["function"]["name"] for t in tools]
+        names = [t.get("function", {}).get("name") for t in tools if isinstance(t, Mapping)]
         if tool_choice not in names:
             msg = (
                 f"tool_choice {tool_choice!r} is not one of the bound tools {names} nor one of"

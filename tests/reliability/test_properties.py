@@ -136,11 +136,6 @@ def test_messages_round_trip_through_request_building(conv: list[tuple[str, Any]
     json.dumps(wire, allow_nan=False)  # and it is sendable
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _convert._join_markdown skips the newline after an empty text piece, so "
-    "'!' + '' + file block turns the file into an image and eats the '!'",
-)
 def test_file_block_after_exclamation_and_empty_text() -> None:
     message = AIMessage(
         content=[
