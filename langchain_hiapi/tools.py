@@ -54,6 +54,7 @@ from langchain_hiapi.image_config import (
     coerce_image_config,
     merge_image_config,
 )
+from langchain_hiapi.images_api import IMAGES_API_MODELS, agenerate_images, generate_images
 
 __all__ = [
     "HiAPIImageGenerationTool",
@@ -383,6 +384,11 @@ class HiAPIImageGenerationTool(BaseTool):
             raise RuntimeError(msg)
         return self.llm
 
+    @property
+    def uses_images_api(self) -> bool:
+        """Whether the model is served on `/v1/images/generations` rather than chat."""
+        return self.chat_model.model_name in IMAGES_API_MODELS
+
     # ----------------------------------------------------------------- running
 
     def _run(
@@ -411,6 +417,14 @@ class HiAPIImageGenerationTool(BaseTool):
         request = self._prepare(prompt, aspect_ratio, image_size, images)
         config: RunnableConfig = {"callbacks": run_manager.get_child()} if run_manager else {}
         try:
+            if self.uses_images_api:
+                generated = generate_images(
+                    prompt,
+                    model=self.chat_model.model_name,
+                    size=images_api_size(request.image_config),
+                    client=self.chat_model.client,
+                )
+                return self._result(generated, note="", finish_reason=None)
             message = self.chat_model.invoke(
                 request.messages, config=config, **self._call_kwargs(request)
             )
@@ -449,6 +463,16 @@ class HiAPIImageGenerationTool(BaseTool):
             request = self._prepare(prompt, aspect_ratio, image_size, images)
         config: RunnableConfig = {"callbacks": run_manager.get_child()} if run_manager else {}
         try:
+            if self.uses_images_api:
+                generated = await agenerate_images(
+                    prompt,
+                    model=self.chat_model.model_name,
+                    size=images_api_size(request.image_config),
+                    client=self.chat_model.client,
+                )
+                if self.save_dir is not None:
+                    return await asyncio.to_thread(self._result, generated, "", None)
+                return self._result(generated, note="", finish_reason=None)
             message = await self.chat_model.ainvoke(
                 request.messages, config=config, **self._call_kwargs(request)
             )
@@ -479,6 +503,12 @@ class HiAPIImageGenerationTool(BaseTool):
             raise ToolException(msg) from None
         if images and not self.allow_input_images:
             msg = "This tool only draws new images; input images are not accepted."
+            raise ToolException(msg)
+        if images and self.uses_images_api:
+            msg = (
+                f"{self.chat_model.model_name} (images API) only draws new images; call the"
+                " tool again without input images."
+            )
             raise ToolException(msg)
         content: str | list[str | dict[str, Any]] = prompt
         if images:
@@ -541,9 +571,15 @@ class HiAPIImageGenerationTool(BaseTool):
         except ValueError as exc:
             msg = f"HiAPI returned an image that could not be decoded: {exc}"
             raise ToolException(msg) from None
+        return self._result(images, note, message.response_metadata.get("finish_reason"))
+
+    def _result(
+        self, images: list[GeneratedImage], note: str, finish_reason: Any
+    ) -> tuple[str | list[str | dict[str, Any]], ImageToolArtifact]:
+        """Builds the content and artifact from decoded images; raises `ToolException`."""
         if not images:
             msg = f"HiAPI ({self.model}) returned no image for this prompt."
-            finish = message.response_metadata.get("finish_reason")
+            finish = finish_reason
             if finish == "content_filter":
                 msg += (
                     " The output was stopped by the safety filter (finish_reason=content_filter)."
@@ -689,3 +725,21 @@ def _describe(model: str, *, editing: bool) -> str:
         f" colours, any text to render). aspect_ratio: one of {', '.join(ASPECT_RATIOS)};"
         f" image_size for this model: {', '.join(_sizes_for(model))}."
     )
+
+
+# Pixel sizes the images-API models take, by orientation of the requested aspect ratio.
+_IMAGES_API_SIZES = {"square": "1024x1024", "landscape": "1536x1024", "portrait": "1024x1536"}
+
+
+def images_api_size(config: ImageConfig | None) -> str | None:
+    """Maps an aspect ratio onto the `size` the images API understands (None: its default).
+
+    The images API has no aspect_ratio/image_size; its models take a few pixel sizes.
+    """
+    ratio = config.aspect_ratio if config else None
+    if ratio is None or ratio == "auto":
+        return None
+    width, height = (int(part) for part in ratio.split(":"))
+    if width == height:
+        return _IMAGES_API_SIZES["square"]
+    return _IMAGES_API_SIZES["landscape" if width > height else "portrait"]

@@ -450,3 +450,15 @@ def test_image_dimensions_of_common_formats() -> None:
     assert image_dimensions(b"not an image") is None
     assert image_dimensions(b"\xff\xd8\xff\xda\x00\x02") is None  # scan before a frame
     assert image_dimensions(b"\xff\xd8\xff\xc0\x00") is None  # truncated header
+
+
+def test_images_api_size_mapping() -> None:
+    from langchain_hiapi.image_config import ImageConfig
+    from langchain_hiapi.tools import images_api_size
+
+    assert images_api_size(None) is None
+    assert images_api_size(ImageConfig(aspect_ratio="auto")) is None
+    assert images_api_size(ImageConfig(image_size="2K")) is None
+    assert images_api_size(ImageConfig(aspect_ratio="1:1")) == "1024x1024"
+    assert images_api_size(ImageConfig(aspect_ratio="21:9")) == "1536x1024"
+    assert images_api_size(ImageConfig(aspect_ratio="4:5")) == "1024x1536"
