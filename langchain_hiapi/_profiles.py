@@ -39,6 +39,31 @@ PROFILES: dict[str, ModelProfile] = {
     "gpt-image-2": {**_IMAGE_MODEL_BASE, "name": "gpt-image-2", "reasoning_output": False},
 }
 
+# Models on /v1/images/generations: a prompt in, images out; no chat features.
+_IMAGES_API_BASE: ModelProfile = {
+    "text_inputs": True,
+    "image_inputs": False,
+    "text_outputs": False,
+    "image_outputs": True,
+    "tool_calling": False,
+    "structured_output": False,
+}
+for _name in ("gpt-image-1.5", "flux-1.1-pro", "qwen-image-2.0", "gpt-image-2-beta"):
+    PROFILES[_name] = {**_IMAGES_API_BASE, "name": _name}
+
+# Models on /v1/videos: a prompt (and for image-to-video a reference image) in, video out.
+_VIDEO_BASE: ModelProfile = {
+    "text_inputs": True,
+    "image_inputs": False,
+    "text_outputs": False,
+    "video_outputs": True,
+    "tool_calling": False,
+    "structured_output": False,
+}
+for _name in ("kling-v3", "seedance-1-0-pro", "seedance-1-5-pro", "seedance-2-0", "wan2.7-t2v"):
+    PROFILES[_name] = {**_VIDEO_BASE, "name": _name}
+PROFILES["wan2.7-i2v"] = {**_VIDEO_BASE, "name": "wan2.7-i2v", "image_inputs": True}
+
 
 def get_profile(model: str) -> ModelProfile | None:
     """Returns a copy of the profile of a known model, or None."""
