@@ -19,6 +19,7 @@ import contextlib
 import os
 import re
 import secrets
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,34 @@ def _run_end(run: re.Pattern[str], text: str, pos: int, endpos: int) -> int:
     return match.end() if match else pos
 
 
+# The base64 alphabet as bytes, for `bytes.translate(None, delete=...)`.
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+# Window of the fast payload check: bounds its temporary copies to a few hundred KB.
+_B64_WINDOW = 1 << 18
+
+
+def _b64_run_end(text: str, pos: int, endpos: int) -> int:
+    """`_run_end(_B64_RUN, text, pos, endpos)`, about 4x faster on multi-MB payloads.
+
+    A payload almost always runs up to the closing `)`: find it with `str.find`, check
+    that everything before it is base64 (window by window, with `bytes.translate`, which
+    runs in C at memory speed, instead of the regex engine's per-character loop), and fall
+    back to the regex for the exact end of the run otherwise.
+    """
+    close = text.find(")", pos, endpos)
+    end = endpos if close < 0 else close
+    try:
+        for start in range(pos, end, _B64_WINDOW):
+            window = text[start : min(start + _B64_WINDOW, end)].encode("ascii")
+            if window.translate(None, _B64_ALPHABET):
+                break  # a non-base64 character: the run ends earlier
+        else:
+            return end
+    except UnicodeEncodeError:
+        pass
+    return _run_end(_B64_RUN, text, pos, endpos)
+
+
 @dataclass(frozen=True)
 class DataURIPart:
     """One Markdown data URI found in text: `![alt](data:<mime>;base64,<data>)`.
@@ -123,7 +152,7 @@ def split_data_uris(text: str) -> list[str | DataURIPart]:
         if head is None:
             pos = bracket + 1
             continue
-        run_end = _run_end(_B64_RUN, text, head.end(), length)
+        run_end = _b64_run_end(text, head.end(), length)
         if run_end == head.end() or run_end >= length or text[run_end] != ")":
             # Not a part. The run holds no `[`, so the next candidate lies beyond it.
             pos = max(run_end, bracket + 1)
@@ -263,7 +292,7 @@ class DataURIStreamSplitter:
                 else:
                     i = self._fail(delta, i, text)
             else:  # _PAYLOAD
-                j = _run_end(_B64_RUN, delta, i, n)
+                j = _b64_run_end(delta, i, n)
                 if j > i:
                     # A whole-delta payload is kept as is, without a copy.
                     self._payload.append(delta if (i == 0 and j == n) else delta[i:j])
@@ -445,12 +474,24 @@ def _sniff_mime(data: bytes) -> str:
     return "application/octet-stream"
 
 
+def _strict_b64decode(data: str) -> bytes:
+    """`base64.b64decode(data, validate=True)` without its ASCII copy of `data`.
+
+    `b64decode` first encodes a str into a bytes copy (16 MB for a 2K image); binascii
+    reads an ASCII str in place. `strict_mode` (Python 3.11+) is what `validate=True`
+    passes to binascii, so errors and results are identical.
+    """
+    if sys.version_info >= (3, 11):
+        return binascii.a2b_base64(data, strict_mode=True)
+    return base64.b64decode(data, validate=True)  # pragma: no cover - Python 3.10
+
+
 def _decode_base64(data: Any, where: str) -> bytes:
     if not isinstance(data, str):
         msg = f"{where}: base64 data must be a string, got {type(data).__name__}"
         raise ValueError(msg)
     try:
-        decoded = base64.b64decode(data, validate=True)
+        decoded = _strict_b64decode(data)
     except (binascii.Error, ValueError):
         # Tolerate line breaks, the URL-safe alphabet and missing padding; nothing else.
         cleaned = "".join(data.split()).replace("-", "+").replace("_", "/")
