@@ -1,0 +1,59 @@
+"""CI smoke run of the benchmark harness: it runs, covers every case, writes valid JSON.
+
+No timing is asserted (benchmarks are never timed unit tests).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = ROOT / "benchmarks" / "run.py"
+
+pytest.importorskip("langchain_openai", reason="needs the bench extra: pip install -e '.[bench]'")
+
+
+def test_harness_smoke_run_writes_every_case(tmp_path: Path) -> None:
+    out = tmp_path / "latest.json"
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, str(RUN), "--smoke", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert str(out) in done.stdout
+    result = json.loads(out.read_text())
+    assert result["meta"]["smoke"] is True
+    assert set(result["cases"]) == {"P1", "P2", "P3", "P4"}
+    expected = {
+        "P1": {"raw httpx", "ChatHiAPI", "ChatOpenAI"},
+        "P2": {
+            f"{who} {mode}"
+            for who in ("raw httpx", "ChatHiAPI", "ChatOpenAI")
+            for mode in ("stream", "invoke")
+        },
+        "P3": {
+            "raw httpx.AsyncClient",
+            "ChatHiAPI.abatch",
+            "ChatHiAPI.batch",
+            "ChatOpenAI.abatch",
+            "ChatOpenAI.batch",
+        },
+    }
+    for case, names in expected.items():
+        assert set(result["cases"][case]["contenders"]) == names, case
+    assert "langchain_hiapi (ChatHiAPI)" in result["cases"]["P4"]["contenders"]
+    for case in result["cases"].values():
+        for entry in case["contenders"].values():
+            assert {"median", "min", "max", "samples"} <= set(entry)
+    for entry in result["cases"]["P2"]["contenders"].values():
+        assert entry["memory"]["peak_bytes"] > 0
+    assert {t["case"] for t in result["targets"]} == {"P1", "P2", "P3", "P4"}
