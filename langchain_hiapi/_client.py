@@ -8,6 +8,7 @@ decoding events) lives in shared helpers, so the two paths differ only in ``awai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import functools
 import json
@@ -424,13 +425,34 @@ def _log_response(request: httpx.Request, response: httpx.Response) -> None:
     logger.debug("HiAPI %s %s -> %d", request.method, _safe_url(request.url), response.status_code)
 
 
+def _take_body(response: httpx.Response) -> list[bytes]:
+    """Moves the read body out of the response, into a one-item list.
+
+    httpx keeps the body on the Response, which lives in a reference cycle until a garbage
+    collection; taking it out (and handing it over in a list the parser empties) lets the
+    multi-MB bytes of an image reply go before JSON parsing makes its own copies.
+    """
+    content = response.content
+    response._content = b""
+    return [content]
+
+
 def _parse_json_body(
-    status_code: int, content: bytes, headers: Mapping[str, str]
+    status_code: int, body: list[bytes], headers: Mapping[str, str]
 ) -> dict[str, Any]:
-    """Parse a 2xx body that must be a JSON object."""
+    """Parse a 2xx body that must be a JSON object; empties ``body`` (see `_take_body`)."""
+    content = body.pop()
     try:
-        parsed = json.loads(content)
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    head = content[:1024]
+    if text is not None:
+        content = head  # the full bytes are no longer needed
+    try:
+        parsed = json.loads(text if text is not None else content)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        content = head
         raise InvalidResponseError(
             f"expected a JSON object, got a non-JSON body: {body_snippet(content)}",
             status_code=status_code,
@@ -523,8 +545,39 @@ def _events(payloads: list[bytes]) -> Iterator[dict[str, Any]]:
             return
         text = _take_text(payloads, index)
         if text is not None:
-            yield _parse_event(text)
-            del text  # free the raw text before parsing the next payload
+            event = _parse_event(text)
+            # Free the raw text before the consumer handles the event: otherwise a
+            # multi-MB image line is held three times over (payload text, parsed, slice).
+            del text
+            yield event
+
+
+# What may follow `[DONE]` before we stop reading and give the connection up.
+_MAX_DRAIN_BYTES = 64 * 1024
+
+
+def _drain(chunks: Iterator[bytes]) -> None:
+    """Reads what follows `[DONE]` (the chunked terminator) so the connection is kept alive.
+
+    Closing a response with unread bytes discards its connection: every streamed call would
+    then pay a new TCP and TLS handshake.
+    """
+    left = _MAX_DRAIN_BYTES
+    with contextlib.suppress(httpx.HTTPError):
+        for chunk in chunks:
+            left -= len(chunk)
+            if left < 0:  # not a clean end: let close() drop the connection
+                return
+
+
+async def _adrain(chunks: AsyncIterator[bytes]) -> None:
+    """Async `_drain`."""
+    left = _MAX_DRAIN_BYTES
+    with contextlib.suppress(httpx.HTTPError):
+        async for chunk in chunks:
+            left -= len(chunk)
+            if left < 0:
+                return
 
 
 def _stream_failure(exc: httpx.RequestError) -> StreamError:
@@ -780,7 +833,7 @@ class HiAPIClient:
         client = self._sync_client()
         request = client.build_request(**self._request_args(method, path, body, _JSON))
         response = self._send(request, read_body=True)
-        return _parse_json_body(response.status_code, response.content, response.headers)
+        return _parse_json_body(response.status_code, _take_body(response), response.headers)
 
     def request_bytes(self, method: str, path: str) -> tuple[bytes, str]:
         """Fetch a binary resource (e.g. a video download), following redirects.
@@ -842,6 +895,7 @@ class HiAPIClient:
                 # consumer gets its (already parsed) event.
                 for event in _events(decoder.feed(chunk) if chunk is not None else decoder.close()):
                     if event is _DONE:
+                        _drain(chunks)
                         return
                     yield event
                 if chunk is None:
@@ -901,7 +955,7 @@ class HiAPIClient:
         client = self._async_client_for_loop()
         request = client.build_request(**self._request_args(method, path, body, _JSON))
         response = await self._asend(request, read_body=True)
-        return _parse_json_body(response.status_code, response.content, response.headers)
+        return _parse_json_body(response.status_code, _take_body(response), response.headers)
 
     async def arequest_bytes(self, method: str, path: str) -> tuple[bytes, str]:
         """Async :meth:`request_bytes`."""
@@ -936,6 +990,7 @@ class HiAPIClient:
                 # consumer gets its (already parsed) event.
                 for event in _events(decoder.feed(chunk) if chunk is not None else decoder.close()):
                     if event is _DONE:
+                        await _adrain(chunks)
                         return
                     yield event
                 if chunk is None:

@@ -240,3 +240,13 @@ async def test_abatch_with_transient_faults_all_succeed(emu: HiAPIEmulator, make
     assert [r.content for r in results] == [f"You said: message {i}" for i in range(6)]
     assert len(emu.requests) == 6 + 3
     assert len(sleeps.delays) == 3
+
+
+def test_streams_keep_their_connection_alive(emu: HiAPIEmulator) -> None:
+    """After `[DONE]` the rest of the body is read, so the pooled connection is reused."""
+    llm = ChatHiAPI(model="gpt-4o-mini", base_url=emu.base_url, api_key=emu.api_key)
+    for _ in range(3):
+        assert "".join(c.text for c in llm.stream("hello there")).strip()
+    pool = llm.client._sync_client()._transport._pool  # type: ignore[attr-defined]
+    assert len(pool.connections) == 1
+    assert pool.connections[0].is_idle()

@@ -31,9 +31,10 @@ class Recorder:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        if len(self.answers) > 1:
-            return self.answers.pop(0)
-        return self.answers[0]
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        # A fresh Response each time: the client takes the body out of the one it reads.
+        answer.read()
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
 
 def json_answer(body: dict[str, Any]) -> httpx.Response:
