@@ -41,8 +41,7 @@ class Emulator:
 def emulator_process(*, latency: float = 0.0, full_size: bool = False) -> Iterator[Emulator]:
     """Run the emulator CLI in its own process (never in-process: a threaded server that
     shares the GIL with the client measures the GIL, not the client)."""
-    launcher = str(Path(__file__).with_name("_emulator_main.py"))
-    args = [PYTHON, launcher, "--port", "0", "--latency", str(latency)]
+    args = [PYTHON, "-m", "langchain_hiapi.testing", "--port", "0", "--latency", str(latency)]
     if full_size:
         args += ["--full-size", "--noise"]
     proc = subprocess.Popen(

@@ -50,6 +50,9 @@ class _Stream:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 resets connections when many clients connect at
+    # once (a 64-wide abatch); a real gateway accepts them.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], emulator: HiAPIEmulator) -> None:
         super().__init__(address, _Handler)
