@@ -31,10 +31,41 @@ from langchain_hiapi.errors import (
 from langchain_hiapi.image_config import ImageConfig
 
 if TYPE_CHECKING:
+    from langchain_hiapi.images_api import IMAGES_API_MODELS, agenerate_images, generate_images
+    from langchain_hiapi.models import HiAPIModel, alist_models, list_models
     from langchain_hiapi.tools import HiAPIImageGenerationTool
+    from langchain_hiapi.video import (
+        GeneratedVideo,
+        HiAPIVideoClient,
+        HiAPIVideoGenerationTool,
+        VideoGenerationError,
+        VideoTimeoutError,
+        agenerate_video,
+        generate_video,
+    )
+
+# Public names imported on first use: the tools pull in langchain-core's tool machinery,
+# which most ChatHiAPI users never need.
+_LAZY = {
+    "HiAPIImageGenerationTool": "langchain_hiapi.tools",
+    "IMAGES_API_MODELS": "langchain_hiapi.images_api",
+    "generate_images": "langchain_hiapi.images_api",
+    "agenerate_images": "langchain_hiapi.images_api",
+    "HiAPIModel": "langchain_hiapi.models",
+    "list_models": "langchain_hiapi.models",
+    "alist_models": "langchain_hiapi.models",
+    "GeneratedVideo": "langchain_hiapi.video",
+    "HiAPIVideoClient": "langchain_hiapi.video",
+    "HiAPIVideoGenerationTool": "langchain_hiapi.video",
+    "VideoGenerationError": "langchain_hiapi.video",
+    "VideoTimeoutError": "langchain_hiapi.video",
+    "generate_video": "langchain_hiapi.video",
+    "agenerate_video": "langchain_hiapi.video",
+}
 
 
 __all__ = [
+    "IMAGES_API_MODELS",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -43,8 +74,12 @@ __all__ = [
     "ChatHiAPI",
     "ConflictError",
     "GeneratedImage",
+    "GeneratedVideo",
     "HiAPIError",
     "HiAPIImageGenerationTool",
+    "HiAPIModel",
+    "HiAPIVideoClient",
+    "HiAPIVideoGenerationTool",
     "ImageConfig",
     "InsufficientQuotaError",
     "InternalServerError",
@@ -54,22 +89,32 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "StreamError",
+    "VideoGenerationError",
+    "VideoTimeoutError",
     "__version__",
+    "agenerate_images",
+    "agenerate_video",
+    "alist_models",
+    "generate_images",
+    "generate_video",
     "get_images",
+    "list_models",
     "save_images",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    """Imports the agent tool and looks up `__version__` on first use.
+    """Imports the tools, video, images-API and models helpers and `__version__` on first use.
 
     Most users only need ChatHiAPI; `importlib.metadata` alone costs tens of milliseconds
     of import time.
     """
-    if name == "HiAPIImageGenerationTool":
-        from langchain_hiapi.tools import HiAPIImageGenerationTool
+    if name in _LAZY:
+        import importlib
 
-        return HiAPIImageGenerationTool
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     if name == "__version__":
         from importlib import metadata
 

@@ -1,0 +1,35 @@
+"""The public surface: every exported name resolves; heavy parts load only when used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import langchain_hiapi
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in langchain_hiapi.__all__:
+        assert getattr(langchain_hiapi, name) is not None, name
+
+
+def test_tools_and_video_are_imported_lazily() -> None:
+    code = (
+        "import sys, langchain_hiapi\n"
+        "lazy = ['langchain_hiapi.tools', 'langchain_hiapi.video', 'langchain_hiapi.images_api',"
+        " 'langchain_hiapi.models', 'langchain_hiapi.testing']\n"
+        "assert not [m for m in lazy if m in sys.modules], [m for m in lazy if m in sys.modules]\n"
+        "langchain_hiapi.HiAPIVideoGenerationTool\n"
+        "assert 'langchain_hiapi.video' in sys.modules\n"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="NoSuchThing"):
+        langchain_hiapi.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
