@@ -14,16 +14,14 @@ placeholder PNG.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from langchain_hiapi import ChatHiAPI, HiAPIImageGenerationTool
+from langchain_hiapi.testing import hiapi_or_emulator
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "output" / "agent_draws"
 
@@ -32,23 +30,6 @@ SYSTEM_PROMPT = (
     " generate_image with a detailed prompt; otherwise just answer. After drawing, tell"
     " the user where the image was saved."
 )
-
-
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    """Yields ChatHiAPI connection settings: the real service, or the emulator."""
-    if os.environ.get("HIAPI_API_KEY"):
-        print("Using HiAPI at", os.environ.get("HIAPI_BASE_URL", "https://api.hiapi.ai/v1"))
-        yield {}
-        return
-    from langchain_hiapi.testing import HiAPIEmulator
-
-    with HiAPIEmulator() as emulator:
-        print(
-            "HIAPI_API_KEY is not set: using the offline HiAPI emulator at"
-            f" {emulator.base_url} (scripted agent model, placeholder image)."
-        )
-        yield {"base_url": emulator.base_url, "api_key": emulator.api_key}
 
 
 def show(message: BaseMessage) -> None:
@@ -74,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="directory for the images")
     args = parser.parse_args(argv)
 
-    with endpoint() as settings:
+    with hiapi_or_emulator(detail="scripted agent model, placeholder image") as settings:
         draw = HiAPIImageGenerationTool(
             model=args.image_model,
             save_dir=args.out,

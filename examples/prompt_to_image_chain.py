@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import io
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +21,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from langchain_hiapi import ChatHiAPI, GeneratedImage, get_images, save_images
+from langchain_hiapi.testing import hiapi_or_emulator
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "output" / "prompt_to_image_chain"
 
@@ -36,23 +34,6 @@ PROMPT = ChatPromptTemplate.from_messages(
         )
     ]
 )
-
-
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    """Yields ChatHiAPI connection settings: the real service, or the emulator."""
-    if os.environ.get("HIAPI_API_KEY"):
-        print("Using HiAPI at", os.environ.get("HIAPI_BASE_URL", "https://api.hiapi.ai/v1"))
-        yield {}
-        return
-    from langchain_hiapi.testing import HiAPIEmulator
-
-    with HiAPIEmulator() as emulator:
-        print(
-            "HIAPI_API_KEY is not set: using the offline HiAPI emulator at"
-            f" {emulator.base_url} (placeholder image, no real generation)."
-        )
-        yield {"base_url": emulator.base_url, "api_key": emulator.api_key}
 
 
 def as_png(image: GeneratedImage) -> GeneratedImage:
@@ -97,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="directory for the images")
     args = parser.parse_args(argv)
 
-    with endpoint() as settings:
+    with hiapi_or_emulator(detail="placeholder image, no real generation") as settings:
         llm = ChatHiAPI(
             model=args.model, image_config={"aspect_ratio": args.aspect_ratio}, **settings
         )

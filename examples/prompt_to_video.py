@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from langchain_hiapi.testing import hiapi_or_emulator
 from langchain_hiapi.video import (
     VIDEO_MODELS,
     HiAPIVideoClient,
@@ -38,24 +38,17 @@ EMULATOR_POLL_INTERVAL = 0.05
 
 @contextlib.contextmanager
 def endpoint() -> Iterator[dict[str, Any]]:
-    """Yields HiAPIVideoClient settings: the real service, or the emulator."""
-    if os.environ.get("HIAPI_API_KEY"):
-        print("Using HiAPI at", os.environ.get("HIAPI_BASE_URL", "https://api.hiapi.ai/v1"))
-        yield {}
-        return
-    from langchain_hiapi.testing import HiAPIEmulator
-
-    with HiAPIEmulator(video_polls=EMULATOR_POLLS) as emulator:
-        print(
-            "HIAPI_API_KEY is not set: using the offline HiAPI emulator at"
-            f" {emulator.base_url} (placeholder video, no real generation)."
-        )
-        yield {
-            "base_url": emulator.base_url,
-            "api_key": emulator.api_key,
-            "poll_interval": EMULATOR_POLL_INTERVAL,
-            "max_poll_interval": EMULATOR_POLL_INTERVAL,
-        }
+    """Yields HiAPIVideoClient settings: the real service, or the emulator polled quickly."""
+    with hiapi_or_emulator(
+        detail="placeholder video, no real generation", video_polls=EMULATOR_POLLS
+    ) as settings:
+        if settings:
+            settings = {
+                **settings,
+                "poll_interval": EMULATOR_POLL_INTERVAL,
+                "max_poll_interval": EMULATOR_POLL_INTERVAL,
+            }
+        yield settings
 
 
 def main(argv: list[str] | None = None) -> int:

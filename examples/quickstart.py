@@ -10,30 +10,11 @@ every byte still goes through the real HTTP path.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from langchain_hiapi import ChatHiAPI, save_images
-
-
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    """Yields ChatHiAPI connection settings: the real service, or the emulator."""
-    if os.environ.get("HIAPI_API_KEY"):
-        print("Using HiAPI at", os.environ.get("HIAPI_BASE_URL", "https://api.hiapi.ai/v1"))
-        yield {}
-        return
-    from langchain_hiapi.testing import HiAPIEmulator
-
-    with HiAPIEmulator() as emulator:
-        print(
-            "HIAPI_API_KEY is not set: using the offline HiAPI emulator at"
-            f" {emulator.base_url} (placeholder image, no real generation)."
-        )
-        yield {"base_url": emulator.base_url, "api_key": emulator.api_key}
+from langchain_hiapi.testing import hiapi_or_emulator
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="examples/output", help="directory for the images")
     args = parser.parse_args(argv)
 
-    with endpoint() as settings:
+    with hiapi_or_emulator(detail="placeholder image, no real generation") as settings:
         llm = ChatHiAPI(
             model=args.model,
             image_config={"aspect_ratio": args.aspect_ratio, "image_size": args.image_size},

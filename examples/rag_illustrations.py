@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import hashlib
 import html
 import json
@@ -24,7 +23,6 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from tqdm import tqdm
 
 from langchain_hiapi import ChatHiAPI, get_images
+from langchain_hiapi.testing import hiapi_or_emulator
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "output" / "rag_illustrations"
 
@@ -70,23 +69,6 @@ PROMPT = ChatPromptTemplate.from_messages(
         )
     ]
 )
-
-
-@contextlib.contextmanager
-def endpoint() -> Iterator[dict[str, str]]:
-    """Yields ChatHiAPI connection settings: the real service, or the emulator."""
-    if os.environ.get("HIAPI_API_KEY"):
-        print("Using HiAPI at", os.environ.get("HIAPI_BASE_URL", "https://api.hiapi.ai/v1"))
-        yield {}
-        return
-    from langchain_hiapi.testing import HiAPIEmulator
-
-    with HiAPIEmulator() as emulator:
-        print(
-            "HIAPI_API_KEY is not set: using the offline HiAPI emulator at"
-            f" {emulator.base_url} (placeholder images, no real generation)."
-        )
-        yield {"base_url": emulator.base_url, "api_key": emulator.api_key}
 
 
 class ProgressCallback(BaseCallbackHandler):
@@ -207,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out_dir: Path = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
-    with endpoint() as settings:
+    with hiapi_or_emulator(detail="placeholder images, no real generation") as settings:
         llm = ChatHiAPI(
             model=args.model, image_config={"aspect_ratio": args.aspect_ratio}, **settings
         )

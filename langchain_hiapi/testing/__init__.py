@@ -21,7 +21,8 @@ Example:
 Run it stand-alone with `python -m langchain_hiapi.testing --port 8765`.
 """
 
+from langchain_hiapi.testing._endpoint import hiapi_or_emulator
 from langchain_hiapi.testing._faults import RecordedRequest, Reply
 from langchain_hiapi.testing._server import DEFAULT_API_KEY, HiAPIEmulator
 
-__all__ = ["DEFAULT_API_KEY", "HiAPIEmulator", "RecordedRequest", "Reply"]
+__all__ = ["DEFAULT_API_KEY", "HiAPIEmulator", "RecordedRequest", "Reply", "hiapi_or_emulator"]
