@@ -17,9 +17,8 @@ def test_without_key_starts_an_emulator(monkeypatch: pytest.MonkeyPatch) -> None
             headers={"Authorization": f"Bearer {settings['api_key']}"},
         )
         assert reply.status_code == 200
-    assert said == [
-        f"HIAPI_API_KEY is not set: using the offline HiAPI emulator at {settings['base_url']} (test)."
-    ]
+    url = settings["base_url"]
+    assert said == [f"HIAPI_API_KEY is not set: using the offline HiAPI emulator at {url} (test)."]
 
 
 def test_with_key_uses_the_real_service(monkeypatch: pytest.MonkeyPatch) -> None:
