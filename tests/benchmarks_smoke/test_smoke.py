@@ -10,12 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "benchmarks" / "run.py"
-
-pytest.importorskip("langchain_openai", reason="needs the bench extra: pip install -e '.[bench]'")
 
 
 def test_harness_smoke_run_writes_every_case(tmp_path: Path) -> None:
