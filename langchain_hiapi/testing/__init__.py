@@ -2,7 +2,8 @@
 
 `HiAPIEmulator` is a real HTTP/1.1 server on loopback that follows the HiAPI (new-api)
 wire contract: Bearer auth, `GET /v1/models`, `POST /v1/chat/completions` with and
-without streaming, and the gateway's error shapes and status codes.
+without streaming, video tasks, the images API, and the gateway's error shapes and status
+codes.
 
 * Image models (`Nano-Banana`, `Nano-Banana-2`, `Nano-Banana-Pro`, `gpt-image-2`) answer
   with text plus one PNG as Markdown in the content, sized by
@@ -10,7 +11,12 @@ without streaming, and the gateway's error shapes and status codes.
 * Text models (`gpt-4o-mini`, `gpt-4o`, `gpt-4.1-mini`, `gpt-4.1`, `gemini-2.5-flash`,
   `gemini-2.5-pro`, `deepseek-v3`, `deepseek-r1`) answer deterministically: tool calls
   with schema-valid arguments, `response_format` JSON, tool-result replies or an echo.
+* `POST /v1/videos` tasks go queued → in_progress → completed (a small MP4) after
+  `video_polls` status polls (a prompt with `[fail]` ends `failed`);
+  `POST /v1/images/generations` answers with `b64_json` or a served `url`.
 * Faults are scripted with `queue(Reply(...))`; every request is kept in `requests`.
+* `hiapi_or_emulator()` yields settings for the real service when `HIAPI_API_KEY` is set
+  and starts an emulator otherwise (what the examples use).
 
 Example:
     >>> from langchain_hiapi.testing import HiAPIEmulator, Reply

@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-size", action="store_true", help="real image pixel sizes")
     parser.add_argument("--noise", action="store_true", help="incompressible random pixels")
     parser.add_argument("--ping", action="store_true", help="': PING' lines between events")
+    parser.add_argument(
+        "--video-polls", type=int, default=3, help="status polls before a video task completes"
+    )
     args = parser.parse_args(argv)
 
     emulator = HiAPIEmulator(
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         full_size=args.full_size,
         noise=args.noise,
         ping=args.ping,
+        video_polls=args.video_polls,
     )
     done = threading.Event()
 
