@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from langchain_tests.conftest import CustomPersister, CustomSerializer, base_vcr_config
+from pytest_recording.plugin import get_default_cassette_name
 from pytest_socket import socket_allow_hosts
 from vcr import VCR
 
@@ -120,6 +121,24 @@ def pytest_recording_configure(config: dict[str, Any], vcr: VCR) -> None:
     vcr.register_persister(CustomPersister())
     vcr.register_serializer("yaml.gz", CustomSerializer())
     vcr.register_matcher("json_body", _json_body_matcher)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_cassettes_when_recording(request: pytest.FixtureRequest) -> None:
+    """Re-recording starts each selected test's cassette from scratch.
+
+    vcrpy's "all" mode appends to an existing cassette, so stale interactions from an
+    earlier recording would otherwise stay in the file (and be replayed first).
+    """
+    if not RECORDING:
+        return
+    for item in request.session.items:
+        if item.get_closest_marker("vcr") is None:
+            continue
+        module = Path(str(item.fspath)).stem
+        cls = getattr(item, "cls", None)
+        name = get_default_cassette_name(cls, item.name)
+        (CASSETTES_DIR / module / f"{name}.yaml.gz").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
