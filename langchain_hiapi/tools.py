@@ -418,12 +418,7 @@ class HiAPIImageGenerationTool(BaseTool):
         config: RunnableConfig = {"callbacks": run_manager.get_child()} if run_manager else {}
         try:
             if self.uses_images_api:
-                generated = generate_images(
-                    prompt,
-                    model=self.chat_model.model_name,
-                    size=images_api_size(request.image_config),
-                    client=self.chat_model.client,
-                )
+                generated = generate_images(prompt, **self._images_api_kwargs(request))
                 return self._result(generated, note="", finish_reason=None)
             message = self.chat_model.invoke(
                 request.messages, config=config, **self._call_kwargs(request)
@@ -464,12 +459,7 @@ class HiAPIImageGenerationTool(BaseTool):
         config: RunnableConfig = {"callbacks": run_manager.get_child()} if run_manager else {}
         try:
             if self.uses_images_api:
-                generated = await agenerate_images(
-                    prompt,
-                    model=self.chat_model.model_name,
-                    size=images_api_size(request.image_config),
-                    client=self.chat_model.client,
-                )
+                generated = await agenerate_images(prompt, **self._images_api_kwargs(request))
                 if self.save_dir is not None:
                     return await asyncio.to_thread(self._result, generated, "", None)
                 return self._result(generated, note="", finish_reason=None)
@@ -515,6 +505,14 @@ class HiAPIImageGenerationTool(BaseTool):
             blocks = [self._input_block(ref, index) for index, ref in enumerate(images)]
             content = [{"type": "text", "text": prompt}, *blocks]
         return _Request([HumanMessage(content=content)], config)
+
+    def _images_api_kwargs(self, request: _Request) -> dict[str, Any]:
+        """Arguments for `generate_images`, through the chat model's pooled client."""
+        return {
+            "model": self.chat_model.model_name,
+            "size": images_api_size(request.image_config),
+            "client": self.chat_model.client,
+        }
 
     def _call_kwargs(self, request: _Request) -> dict[str, Any]:
         return {"image_config": request.image_config} if request.image_config else {}
