@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _build_sdist(out: Path) -> list[str]:
-    subprocess.run(
+    subprocess.run(  # noqa: S603
         [sys.executable, "-m", "hatchling", "build", "-t", "sdist", "-d", str(out)],
         cwd=ROOT,
         check=True,
