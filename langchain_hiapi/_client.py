@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from langchain_hiapi._ratelimit import KeyRateLimiter, RequestGate
 from langchain_hiapi._sse import SSEDecoder
 from langchain_hiapi.errors import (
     APIConnectionError,
@@ -411,6 +412,14 @@ def _next_delay(
     return delay
 
 
+def _log_paced(request: httpx.Request) -> None:
+    logger.debug(
+        "HiAPI %s %s: status 429; retry paced by the rate limiter",
+        request.method,
+        _safe_url(request.url),
+    )
+
+
 def _log_attempt(request: httpx.Request, retries_done: int) -> None:
     if not logger.isEnabledFor(logging.DEBUG):
         return
@@ -647,6 +656,10 @@ class HiAPIClient:
         http_async_client: An async client to use instead of creating one.
         sleep: Sleep function for retries (injectable for tests).
         asleep: Async sleep function for retries (injectable for tests).
+        rate_limiter: Adaptive pacing shared by every client of the key (see
+            :func:`langchain_hiapi._ratelimit.shared_rate_limiter`); ``None`` sends at once.
+            429s it absorbs are retried at its pace without counting against
+            ``max_retries`` while the key makes progress.
 
     Raises:
         TypeError: ``base_url``, ``timeout`` or ``default_headers`` has the wrong type.
@@ -667,8 +680,10 @@ class HiAPIClient:
         http_async_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], None] = time.sleep,
         asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rate_limiter: KeyRateLimiter | None = None,
     ) -> None:
         self.base_url = _check_base_url(base_url)
+        self.rate_limiter = rate_limiter
         _check_api_key(api_key)
         self._api_key = api_key
         self._timeout = _check_timeout(timeout)
@@ -743,6 +758,14 @@ class HiAPIClient:
         """The API key in plain text, for redaction only."""
         return self._api_key.get_secret_value() if self._api_key is not None else None
 
+    def _gate(self, request: httpx.Request) -> RequestGate | None:
+        """The rate limiter's gate for a request, if this client paces requests."""
+        if self.rate_limiter is None:
+            return None
+        base_path = httpx.URL(self.base_url).path.rstrip("/")
+        path = request.url.path
+        return self.rate_limiter.gate(request.method, path.removeprefix(base_path))
+
     def _request_args(
         self, method: str, path: str, body: Mapping[str, Any] | None, accept: str
     ) -> dict[str, Any]:
@@ -778,14 +801,19 @@ class HiAPIClient:
         """
         client = self._sync_client()
         policy = self.retry_policy
+        gate = self._gate(request)
         retries = 0
         while True:
+            while gate is not None and (wait := gate.wait_time()) > 0:
+                self._sleep(wait)
             _log_attempt(request, retries)
             headers: Mapping[str, str] | None = None
             cause: BaseException | None = None
             started = False
+            absorbed = False
             try:
                 response = client.send(request, stream=True, follow_redirects=follow_redirects)
+                absorbed = gate is not None and gate.record(response.status_code)
                 started = response.is_success
                 try:
                     content = response.read() if read_body or not started else b""
@@ -806,6 +834,9 @@ class HiAPIClient:
                 error = error_from_response(response.status_code, content, headers)
                 retryable = policy.should_retry_status(error)
                 reason, cause = f"status {response.status_code}", None
+                if absorbed and retryable:
+                    _log_paced(request)
+                    continue  # the limiter paces the retry; not counted against max_retries
             delay = _next_delay(policy, retries, retryable, headers, request, reason)
             if delay is None:
                 raise error from cause
@@ -912,16 +943,21 @@ class HiAPIClient:
         """Async :meth:`_send`."""
         client = self._async_client_for_loop()
         policy = self.retry_policy
+        gate = self._gate(request)
         retries = 0
         while True:
+            while gate is not None and (wait := gate.wait_time()) > 0:
+                await self._asleep(wait)
             _log_attempt(request, retries)
             headers: Mapping[str, str] | None = None
             cause: BaseException | None = None
             started = False
+            absorbed = False
             try:
                 response = await client.send(
                     request, stream=True, follow_redirects=follow_redirects
                 )
+                absorbed = gate is not None and gate.record(response.status_code)
                 started = response.is_success
                 try:
                     content = await response.aread() if read_body or not started else b""
@@ -942,6 +978,9 @@ class HiAPIClient:
                 error = error_from_response(response.status_code, content, headers)
                 retryable = policy.should_retry_status(error)
                 reason, cause = f"status {response.status_code}", None
+                if absorbed and retryable:
+                    _log_paced(request)
+                    continue  # the limiter paces the retry; not counted against max_retries
             delay = _next_delay(policy, retries, retryable, headers, request, reason)
             if delay is None:
                 raise error from cause

@@ -44,6 +44,7 @@ from langchain_hiapi._client import (
 )
 from langchain_hiapi._convert import MODEL_PROVIDER, messages_to_wire, reply_to_result
 from langchain_hiapi._profiles import get_profile
+from langchain_hiapi._ratelimit import shared_rate_limiter
 from langchain_hiapi._stream import StreamAssembler
 from langchain_hiapi.errors import StreamError
 from langchain_hiapi.image_config import (
@@ -108,6 +109,10 @@ class ChatHiAPI(BaseChatModel):
     retry_read_timeouts: bool = False
     """Retry a non-streaming call after a read timeout. Off by default: the server may
     already have generated (and billed) the image."""
+    adaptive_rate_limit: bool = False
+    """Pace requests at the rate learned from HiAPI's 429s, shared by every client of the same
+    key and base URL in the process; absorbed 429s do not count against `max_retries` while
+    the key makes progress. Independent of LangChain's `rate_limiter`."""
     streaming: bool = False
     """Stream by default (`invoke` then uses the streaming path)."""
     stream_usage: bool = True
@@ -250,6 +255,9 @@ class ChatHiAPI(BaseChatModel):
                 default_headers=self.default_headers,
                 http_client=self.http_client,
                 http_async_client=self.http_async_client,
+                rate_limiter=shared_rate_limiter(self.api_key, self.base_url)
+                if self.adaptive_rate_limit
+                else None,
             )
         return self._client
 

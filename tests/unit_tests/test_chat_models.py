@@ -9,9 +9,11 @@ import httpx
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.rate_limiters import BaseRateLimiter
 from pydantic import BaseModel, SecretStr
 
-from langchain_hiapi import ChatHiAPI, ImageConfig, StreamError
+from langchain_hiapi import ChatHiAPI, ImageConfig, RateLimitError, StreamError
+from langchain_hiapi._ratelimit import shared_rate_limiter
 from tests.unit_tests._wire import chat_reply, markdown_image, png_b64, sse_bytes, stream_events
 
 KEY = "sk-unit-test-secret-key-123"
@@ -49,8 +51,8 @@ def sse_answer(events: list[dict[str, Any]], **kwargs: Any) -> httpx.Response:
 
 def make_llm(recorder: Recorder, **kwargs: Any) -> ChatHiAPI:
     transport = httpx.MockTransport(recorder)
+    kwargs.setdefault("api_key", SecretStr(KEY))
     return ChatHiAPI(
-        api_key=SecretStr(KEY),
         http_client=httpx.Client(transport=transport),
         http_async_client=httpx.AsyncClient(transport=transport),
         max_retries=0,
@@ -411,3 +413,53 @@ def test_profiles_for_images_api_and_video_models() -> None:
     assert i2v["video_outputs"] is True
     assert i2v["image_inputs"] is True
     assert get_profile("no-such-model") is None
+
+
+# ------------------------------------------------------------------------ rate limiting
+
+
+class CountingRateLimiter(BaseRateLimiter):
+    """LangChain's rate limiter interface; lets every request through and counts them."""
+
+    def __init__(self) -> None:
+        self.acquired = 0
+
+    def acquire(self, *, blocking: bool = True) -> bool:
+        self.acquired += 1
+        return True
+
+    async def aacquire(self, *, blocking: bool = True) -> bool:
+        self.acquired += 1
+        return True
+
+
+def test_adaptive_rate_limit_is_opt_in_and_shared_per_key() -> None:
+    assert make_llm(Recorder(json_answer(IMAGE_REPLY))).client.rate_limiter is None
+    key = "sk-unit-adaptive-shared"
+    one = make_llm(Recorder(json_answer(IMAGE_REPLY)), adaptive_rate_limit=True, api_key=key)
+    two = make_llm(Recorder(json_answer(IMAGE_REPLY)), adaptive_rate_limit=True, api_key=key)
+    assert one.client.rate_limiter is not None
+    assert one.client.rate_limiter is two.client.rate_limiter
+    assert one.client.rate_limiter is shared_rate_limiter(key, one.base_url)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_adaptive_rate_limit_absorbs_429_and_keeps_langchain_rate_limiter(
+    mode: str,
+) -> None:
+    too_many = httpx.Response(429, json={"error": {"message": "slow down", "code": "429"}})
+    counting = CountingRateLimiter()
+    key = f"sk-unit-adaptive-{mode}"  # a fresh shared limiter for this test
+    rec = Recorder(too_many, json_answer(IMAGE_REPLY))
+    llm = make_llm(rec, adaptive_rate_limit=True, api_key=key, rate_limiter=counting)
+    # max_retries=0 (make_llm): only the limiter can have retried the 429.
+    reply = llm.invoke("Draw a cat") if mode == "sync" else await llm.ainvoke("Draw a cat")
+    assert "cat" in str(reply.content)
+    assert len(rec.requests) == 2
+    assert counting.acquired == 1
+    assert llm.client.rate_limiter is not None
+    assert llm.client.rate_limiter.rates["chat"].rate_limited == 1
+    # Without the opt-in, the same 429 fails the call.
+    plain = make_llm(Recorder(too_many, json_answer(IMAGE_REPLY)), api_key=key)
+    with pytest.raises(RateLimitError):
+        plain.invoke("Draw a cat")

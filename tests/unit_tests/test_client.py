@@ -26,6 +26,11 @@ from langchain_hiapi._client import (
     HiAPIClient,
     RetryPolicy,
 )
+from langchain_hiapi._ratelimit import (
+    DEFAULT_RATE_SETTINGS,
+    RATE_LIMIT_PATIENCE,
+    KeyRateLimiter,
+)
 from langchain_hiapi.errors import (
     APIConnectionError,
     APIStatusError,
@@ -792,3 +797,123 @@ def test_user_clients_never_closed() -> None:
     assert not async_client.is_closed
     sync_client.close()
     asyncio.run(async_client.aclose())
+
+
+# -- adaptive rate limiter hook ----------------------------------------------------------
+
+
+class FakeClock:
+    """Shared by the limiter and the client's sleeps, so pacing advances simulated time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+def paced(
+    mode: str, server: Server, clock: FakeClock, **kwargs: Any
+) -> tuple[HiAPIClient, KeyRateLimiter]:
+    limiter = KeyRateLimiter(clock=clock, patience=kwargs.pop("patience", RATE_LIMIT_PATIENCE))
+    transport = httpx.MockTransport(server)
+    if mode == "sync":
+        kwargs["http_client"] = httpx.Client(transport=transport)
+    else:
+        kwargs["http_async_client"] = httpx.AsyncClient(transport=transport)
+    client = HiAPIClient(
+        base_url=BASE,
+        api_key=SecretStr(KEY),
+        sleep=clock.sleep,
+        asleep=clock.asleep,
+        rate_limiter=limiter,
+        **kwargs,
+    )
+    return client, limiter
+
+
+async def call(client: HiAPIClient, mode: str, method: str, path: str) -> dict[str, Any]:
+    body = {"model": "m"} if method == "POST" else None
+    if mode == "sync":
+        return client.request_json(method, path, body)
+    return await client.arequest_json(method, path, body)
+
+
+async def test_limiter_absorbs_429s_without_spending_retries(mode: str) -> None:
+    clock = FakeClock()
+    server = Server(*[error_reply(429)] * 6, ok({"id": "t"}))
+    client, limiter = paced(mode, server, clock, retry_policy=RetryPolicy(max_retries=1))
+    assert await call(client, mode, "POST", "/tasks") == {"id": "t"}
+    assert len(server.requests) == 7
+    create = limiter.rates["create"]
+    assert create.rate_limited == 6 and create.successes == 1
+    assert create.rate < DEFAULT_RATE_SETTINGS["create"].initial_rate
+    # Every wait was the limiter's pacing (two slots at the cut rate: the next slot plus
+    # one for the server's emptied bucket), never the retry backoff.
+    assert clock.sleeps == pytest.approx([2 / r for r in _cut_rates(6)])
+
+
+def _cut_rates(cuts: int) -> list[float]:
+    """The create rate after each multiplicative cut from the default settings."""
+    s = DEFAULT_RATE_SETTINGS["create"]
+    return [s.initial_rate * s.decrease ** (n + 1) for n in range(cuts)]
+
+
+async def test_limiter_spaces_requests_and_skips_downloads(mode: str) -> None:
+    clock = FakeClock()
+    server = Server(ok())
+    client, limiter = paced(mode, server, clock)
+    for _ in range(3):
+        await call(client, mode, "GET", "/tasks/abc")
+    initial = DEFAULT_RATE_SETTINGS["poll"].initial_rate
+    # The second request queued and succeeded: slow start added one request per second.
+    assert clock.sleeps == pytest.approx([1 / initial, 1 / (initial + 1)])
+    for _ in range(3):
+        await call(client, mode, "GET", "/models")  # not rate controlled
+    assert len(clock.sleeps) == 2
+    assert limiter.rates["poll"].successes == 3
+    assert limiter.rates["chat"].successes == 0
+
+
+async def test_key_with_only_429s_fails_after_bounded_time(mode: str) -> None:
+    clock = FakeClock()
+    server = Server(error_reply(429, "slow down"))
+    client, limiter = paced(mode, server, clock, patience=30.0)
+    start = clock.now
+    with pytest.raises(RateLimitError, match="slow down"):
+        await call(client, mode, "POST", "/tasks")
+    waited = clock.now - start
+    assert waited >= 30.0
+    # After the patience: max_retries more attempts, each paced (the rate's floor is
+    # min_rate) plus the retry backoff.
+    s = DEFAULT_RATE_SETTINGS["create"]
+    bound = 30.0 + (DEFAULT_MAX_RETRIES + 1) * (1 / s.min_rate + MAX_RETRY_DELAY)
+    assert waited <= bound
+    assert limiter.rates["create"].rate_limited == len(server.requests)
+
+
+async def test_limiter_leaves_other_errors_to_the_retry_budget(mode: str) -> None:
+    clock = FakeClock()
+    server = Server(error_reply(503))
+    client, limiter = paced(mode, server, clock)
+    with pytest.raises(InternalServerError):
+        await call(client, mode, "POST", "/tasks")
+    assert len(server.requests) == DEFAULT_MAX_RETRIES + 1
+    assert limiter.rates["create"].rate_limited == 0
+    assert limiter.rates["create"].successes == 0
+
+
+async def test_no_limiter_by_default(mode: str) -> None:
+    h = Harness(mode, Server(error_reply(429)))
+    assert h.client.rate_limiter is None
+    with pytest.raises(RateLimitError):
+        await h.json("POST", "/tasks")
+    assert h.calls == DEFAULT_MAX_RETRIES + 1
