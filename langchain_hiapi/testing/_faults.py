@@ -26,6 +26,13 @@ class Reply:
             chunk and no usage chunk (an upstream failure mid-stream).
         malformed_json: Stream: one `data:` line that is not valid JSON. Non-stream: a 200
             with a truncated JSON body.
+        disconnect_after_processing: Handle the request normally (a task is created and
+            billed, an idempotency key is stored), then close the connection without
+            sending any response: the client cannot tell whether it worked.
+        create_delay: `POST /v1/tasks`: seconds the creation takes after the
+            `Idempotency-Key` is claimed, so a concurrent retry with the same key sees
+            409 `IDEMPOTENCY_KEY_PROCESSING` (unlike `delay`, which waits before the
+            request is looked at).
     """
 
     status: int = 200
@@ -36,6 +43,8 @@ class Reply:
     stream_cut_after: int | None = None
     done_without_finish: bool = False
     malformed_json: bool = False
+    disconnect_after_processing: bool = False
+    create_delay: float = 0.0
 
     @property
     def scripted(self) -> bool:

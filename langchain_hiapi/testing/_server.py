@@ -9,17 +9,23 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
+from langchain_hiapi.testing._callbacks import CallbackAttempt, CallbackDispatcher, CallbackPolicy
 from langchain_hiapi.testing._faults import RecordedRequest, Reply
 from langchain_hiapi.testing._image import answer_image
 from langchain_hiapi.testing._images_api import FILES_PREFIX, ImageFiles
 from langchain_hiapi.testing._images_api import generate as generate_images
 from langchain_hiapi.testing._models import IMAGE_MODELS, model_list
+from langchain_hiapi.testing._ratelimit import RateLimiter, RateLimits
 from langchain_hiapi.testing._request import parse_chat
+from langchain_hiapi.testing._task_wire import TaskError, hiapi_error_body
+from langchain_hiapi.testing._tasks import FILES as TASK_FILES_ROOT
+from langchain_hiapi.testing._tasks import TaskStats, TaskStore, TaskTiming
 from langchain_hiapi.testing._text import answer_text
 from langchain_hiapi.testing._video import VideoStore, match_video_path
 from langchain_hiapi.testing._wire import (
@@ -31,6 +37,8 @@ from langchain_hiapi.testing._wire import (
 )
 
 DEFAULT_API_KEY = "hiapi-emulator-key"
+TASKS_PATH = "/v1/tasks"
+STATS_PATH = "/_emulator/stats"
 _MALFORMED = '{"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"delta":'
 
 
@@ -144,6 +152,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         response = emulator._respond(record, reply, request_id)
+        if reply is not None and reply.disconnect_after_processing:
+            # Processed (and billed), but the client never hears back.
+            self._abort()
+            return
         if isinstance(response, _Stream):
             self._send_stream(response, reply, request_id)
         else:
@@ -209,10 +221,12 @@ class HiAPIEmulator:
     """A local, wire-faithful HiAPI (new-api) server for tests and benchmarks.
 
     Serves `POST /v1/chat/completions`, `GET /v1/models`, the images API
-    (`POST /v1/images/generations`) and OpenAI-style video tasks (`POST /v1/videos`,
-    `GET /v1/videos/{id}`, `GET /v1/videos/{id}/content`) on a real loopback HTTP/1.1
-    server with keep-alive. Text models answer deterministically; image models answer
-    with a PNG as Markdown inside the content. Faults are scripted with `queue(Reply(...))`.
+    (`POST /v1/images/generations`), OpenAI-style video tasks (`POST /v1/videos`,
+    `GET /v1/videos/{id}`, `GET /v1/videos/{id}/content`) and the unified task API
+    (`POST /v1/tasks`, `GET /v1/tasks/:id`, `GET /v1/tasks`, output files under
+    `/files/tasks/`, see `_tasks`) on a real loopback HTTP/1.1 server with keep-alive.
+    Text models answer deterministically; image models answer with a PNG as Markdown
+    inside the content. Faults are scripted with `queue(Reply(...))`.
 
     Args:
         api_key: The only accepted Bearer key.
@@ -224,6 +238,16 @@ class HiAPIEmulator:
         ping: Put `: PING` comment lines between stream events.
         video_polls: Status polls after which a video task ends (`completed`, or `failed`
             when its prompt holds `[fail]`); counted, not timed, so runs are repeatable.
+        task_timing: Stage lengths of `/v1/tasks` tasks and the task clock (default:
+            one poll per stage).
+        rate_limits: Opt-in 429s for task creates and polls beyond these rates.
+        webhook_secret: Signs task callbacks (`X-HiAPI-Signature`); None: unsigned.
+        callback_policy: Redelivery attempts, backoff and timeout of task callbacks.
+        extra_api_keys: More accepted keys, each its own account for the task API
+            (its own tasks, list and idempotency keys; others' task ids are 404).
+        failing_models: Task models (ids or aliases) whose tasks end in `fail`.
+        balance_exhausted: True: every task create answers 402; a collection of model
+            ids: creates of those models do.
 
     Example:
         >>> with HiAPIEmulator() as emu:  # doctest: +SKIP
@@ -242,8 +266,28 @@ class HiAPIEmulator:
         noise: bool = False,
         ping: bool = False,
         video_polls: int = 3,
+        task_timing: TaskTiming | None = None,
+        rate_limits: RateLimits | None = None,
+        webhook_secret: str | None = None,
+        callback_policy: CallbackPolicy | None = None,
+        extra_api_keys: Iterable[str] = (),
+        failing_models: Collection[str] = (),
+        balance_exhausted: bool | Collection[str] = False,
     ) -> None:
         self.api_key = api_key
+        self.extra_api_keys = tuple(extra_api_keys)
+        self.webhook_secret = webhook_secret
+        timing = task_timing or TaskTiming()
+        self.callbacks = CallbackDispatcher(
+            callback_policy or CallbackPolicy(),
+            secret=lambda: self.webhook_secret,
+            clock=timing.clock,
+        )
+        self.tasks = TaskStore(timing, self.callbacks, self._origin, full_size=full_size)
+        self.callbacks.set_ticker(self.tasks.tick, self.tasks.ticking)
+        self.tasks.failing_models = frozenset(failing_models)
+        self.balance_exhausted = balance_exhausted
+        self.rate_limiter = RateLimiter(rate_limits)
         self.host = host
         self.port = port
         self.latency = latency
@@ -281,6 +325,7 @@ class HiAPIEmulator:
             daemon=True,
         )
         self._thread.start()
+        self.callbacks.start()
         return self
 
     def stop(self) -> None:
@@ -289,6 +334,7 @@ class HiAPIEmulator:
         if server is None:
             return
         self._stopping.set()
+        self.callbacks.stop()
         server.shutdown()
         server.drop_connections()
         server.server_close()
@@ -326,13 +372,70 @@ class HiAPIEmulator:
             self._queue.extend(replies)
 
     def reset(self) -> None:
-        """Clears scripted replies, recorded requests, tool call ids, videos and files."""
+        """Clears scripted replies, recorded requests, ids, videos, files and tasks.
+
+        Task counters, rate-limit buckets and the callback log start afresh too.
+        """
         with self._lock:
             self._queue.clear()
             self._requests.clear()
             self._call_seq = itertools.count(1)
         self.videos.reset()
         self.image_files.reset()
+        self.tasks.reset()
+        self.rate_limiter.reset()
+        self.callbacks.reset()
+
+    # -- task API test hooks --------------------------------------------------------------
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The task API's rate limits (settable; None turns them off)."""
+        return self.rate_limiter.limits
+
+    @rate_limits.setter
+    def rate_limits(self, limits: RateLimits | None) -> None:
+        self.rate_limiter.limits = limits
+        self.rate_limiter.reset()
+
+    @property
+    def balance_exhausted(self) -> bool | frozenset[str]:
+        """True: every task create answers 402; a set of model ids: those models' do."""
+        return self.tasks.balance_exhausted
+
+    @balance_exhausted.setter
+    def balance_exhausted(self, value: bool | Collection[str]) -> None:
+        self.tasks.balance_exhausted = value if isinstance(value, bool) else frozenset(value)
+
+    @property
+    def failing_models(self) -> frozenset[str]:
+        """Task models whose tasks end in `fail` (settable)."""
+        return self.tasks.failing_models
+
+    @failing_models.setter
+    def failing_models(self, models: Collection[str]) -> None:
+        self.tasks.failing_models = frozenset(models)
+
+    def task_stats(self) -> TaskStats:
+        """Counters of the task API (creates, polls, 429s, tasks per idempotency key)."""
+        return self.tasks.stats()
+
+    def finish_tasks(self, task_ids: Collection[str] | None = None) -> int:
+        """Ends running tasks now, sending their callbacks; returns how many ended.
+
+        Args:
+            task_ids: Which tasks; None for all.
+        """
+        return self.tasks.finish(task_ids)
+
+    @property
+    def callback_attempts(self) -> list[CallbackAttempt]:
+        """Every callback delivery attempt so far, oldest first."""
+        return self.callbacks.attempts
+
+    def wait_for_callbacks(self, timeout: float = 5.0) -> bool:
+        """Waits until no callback delivery is pending; returns whether that happened."""
+        return self.callbacks.wait_idle(timeout)
 
     # -- request handling (called from handler threads) --------------------------------
 
@@ -349,17 +452,30 @@ class HiAPIEmulator:
         with self._lock:
             return f"call_{next(self._call_seq)}"
 
+    def _origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
     def _respond(self, record: RecordedRequest, reply: Reply | None, request_id: str) -> Any:
         try:
             if reply is not None and reply.scripted:
-                return self._scripted(reply, request_id)
+                return self._scripted(record, reply, request_id)
             return self._route(record, reply, request_id)
         except ApiError as error:
             return _Plain(error.status, dumps(error.body(request_id)).encode("utf-8"))
+        except TaskError as error:
+            headers = {**(reply.headers if reply else {}), **error.headers}
+            return _Plain(error.status, dumps(error.body()).encode("utf-8"), headers=headers)
 
-    def _scripted(self, reply: Reply, request_id: str) -> _Plain:
+    def _scripted(self, record: RecordedRequest, reply: Reply, request_id: str) -> _Plain:
         body = reply.body
-        if body is None:
+        headers = dict(reply.headers)
+        if body is None and _is_task_path(record.path):
+            # The task API's own envelope; its 409 carries Retry-After like the real one.
+            error = TaskError(reply.status)
+            body = error.body()
+            if reply.status == 409:
+                headers = {"Retry-After": "1", **headers}
+        elif body is None:
             body = default_error(reply.status).body(request_id)
         if isinstance(body, (dict, list)):
             data = dumps(body).encode("utf-8")
@@ -367,22 +483,39 @@ class HiAPIEmulator:
             data = body.encode("utf-8")
         else:
             data = body
-        return _Plain(reply.status, data, reply.content_type, dict(reply.headers))
+        return _Plain(reply.status, data, reply.content_type, headers)
 
-    def _authorised(self, record: RecordedRequest) -> bool:
+    def _account(self, record: RecordedRequest) -> str | None:
         scheme, _, token = record.headers.get("authorization", "").partition(" ")
         # new-api strips an `sk-` prefix from both sides of the comparison.
         token = token.strip().removeprefix("sk-")
-        return scheme.lower() == "bearer" and token == self.api_key.removeprefix("sk-")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        for key in (self.api_key, *self.extra_api_keys):
+            if token == key.removeprefix("sk-"):
+                return key
+        return None
+
+    def _authorised(self, record: RecordedRequest) -> bool:
+        return self._account(record) is not None
 
     def _route(self, record: RecordedRequest, reply: Reply | None, request_id: str) -> Any:
-        path = record.path.split("?", 1)[0].rstrip("/")
+        path, _, query = record.path.partition("?")
+        path = path.rstrip("/")
         headers = dict(reply.headers) if reply else {}
         if record.method == "GET" and path.startswith(FILES_PREFIX):
             # Like a signed CDN link: no Bearer key needed.
             return self._image_file(path[len(FILES_PREFIX) :], headers)
+        if record.method == "GET" and (path + "/").startswith(TASK_FILES_ROOT):
+            status, data, content_type = self.tasks.file(path)
+            return _Plain(status, data, content_type, headers)
+        if _is_task_path(path):
+            return self._task_api(record, path, query, reply, request_id, headers)
         if not self._authorised(record):
             raise ApiError(401, "Invalid token")
+        if record.method == "GET" and path == STATS_PATH:
+            body = {"tasks": self.task_stats().to_json(), "requests": len(self.requests)}
+            return _Plain(200, dumps(body).encode("utf-8"), headers=headers)
         if record.method == "GET" and path == "/v1/models":
             return _Plain(200, dumps(model_list()).encode("utf-8"), headers=headers)
         if record.method == "POST" and path == "/v1/chat/completions":
@@ -401,6 +534,49 @@ class HiAPIEmulator:
                 return _Plain(200, data, "video/mp4", headers)
             return _Plain(200, dumps(self.videos.poll(video_id)).encode(), headers=headers)
         raise ApiError(404, f"Invalid URL ({record.method} {path})", "", "invalid_request_error")
+
+    def _task_api(
+        self,
+        record: RecordedRequest,
+        path: str,
+        query: str,
+        reply: Reply | None,
+        request_id: str,
+        headers: dict[str, str],
+    ) -> _Plain:
+        account = self._account(record)
+        if account is None:
+            raise TaskError(401)
+        kind: Literal["create", "poll"] = "create" if record.method == "POST" else "poll"
+        if not self.rate_limiter.allow(account, kind):
+            self.tasks.count(f"rate_limited_{kind}s")
+            limits = self.rate_limiter.limits
+            if limits is not None and limits.error_shape == "hiapi_error":
+                body = hiapi_error_body("rate_limit_exceeded", f"req_{request_id}")
+                return _Plain(429, dumps(body).encode("utf-8"), headers=headers)
+            raise TaskError(429)
+        origin = f"http://{record.headers.get('host') or f'{self.host}:{self.port}'}"
+        if record.method == "POST" and path == TASKS_PATH:
+            envelope, extra = self.tasks.create(
+                account,
+                record.body,
+                record.headers.get("idempotency-key") or None,
+                create_delay=reply.create_delay if reply else 0.0,
+                wait=self._stopping.wait,
+            )
+            return _Plain(200, dumps(envelope).encode("utf-8"), headers={**headers, **extra})
+        if record.method == "GET" and path == TASKS_PATH:
+            self.tasks.count("poll_requests")
+            self.tasks.count("list_requests")
+            body = self.tasks.page(account, query, origin)
+            return _Plain(200, dumps(body).encode("utf-8"), headers=headers)
+        task_id = path[len(TASKS_PATH) + 1 :]
+        if record.method == "GET" and task_id and "/" not in task_id:
+            self.tasks.count("poll_requests")
+            self.tasks.count("detail_requests")
+            body = self.tasks.detail(account, task_id, origin)
+            return _Plain(200, dumps(body).encode("utf-8"), headers=headers)
+        raise TaskError(404, f"Invalid URL ({record.method} {path})")
 
     def _image_file(self, name: str, headers: dict[str, str]) -> _Plain:
         data = self.image_files.get(name)
@@ -432,3 +608,8 @@ class HiAPIEmulator:
             )
         body = dumps(completion_object(answer, completion_id, created)).encode("utf-8")
         return _Plain(200, body, headers=headers)
+
+
+def _is_task_path(path: str) -> bool:
+    path = path.partition("?")[0].rstrip("/")
+    return path == TASKS_PATH or path.startswith(TASKS_PATH + "/")
