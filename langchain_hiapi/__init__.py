@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models.chat_models import BaseChatModel  # noqa: F401
 
 from langchain_hiapi._images import GeneratedImage, get_images, save_images
+from langchain_hiapi._version import __version__
 from langchain_hiapi.chat_models import ChatHiAPI
 from langchain_hiapi.errors import (
     APIConnectionError,
@@ -25,6 +26,7 @@ from langchain_hiapi.errors import (
     ModelNotFoundError,
     NotFoundError,
     PermissionDeniedError,
+    PromptBlockedError,
     RateLimitError,
     StreamError,
 )
@@ -87,6 +89,7 @@ __all__ = [
     "ModelNotFoundError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PromptBlockedError",
     "RateLimitError",
     "StreamError",
     "VideoGenerationError",
@@ -104,10 +107,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Imports the tools, video, images-API and models helpers and `__version__` on first use.
+    """Imports the tools, video, images-API and models helpers on first use.
 
-    Most users only need ChatHiAPI; `importlib.metadata` alone costs tens of milliseconds
-    of import time.
+    Most users only need ChatHiAPI.
     """
     if name in _LAZY:
         import importlib
@@ -115,14 +117,5 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
-    if name == "__version__":
-        from importlib import metadata
-
-        try:
-            version = metadata.version(__package__ or "langchain-hiapi")
-        except metadata.PackageNotFoundError:  # a source tree that is not installed
-            version = ""
-        globals()["__version__"] = version
-        return version
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import functools
 import json
 import logging
 import math
@@ -27,6 +26,7 @@ from pydantic import SecretStr
 
 from langchain_hiapi._ratelimit import KeyRateLimiter, RequestGate
 from langchain_hiapi._sse import SSEDecoder
+from langchain_hiapi._version import __version__
 from langchain_hiapi.errors import (
     APIConnectionError,
     APIStatusError,
@@ -69,10 +69,13 @@ MAX_RETRY_AFTER = 60.0
 # 409 is used for transient video-task states (upstream_busy, ...); the 5xx are gateway or
 # upstream hiccups. Deterministic failures are excluded by code in RetryPolicy.
 RETRYABLE_STATUS_CODES = frozenset({408, 409, 429, 500, 502, 503, 504})
-# Codes that fail the same way every time, whatever the status says.
-_NON_RETRYABLE_CODES = frozenset({"model_not_found", "convert_request_failed"})
+# Codes that fail the same way every time, whatever the status says, and `empty_response`
+# (a 500 after the upstream answered nothing): the gateway has billed the prompt, so a
+# retry would bill it again.
+_NON_RETRYABLE_CODES = frozenset({"model_not_found", "convert_request_failed", "empty_response"})
 # Retry exponent cap: keeps 2**n finite for absurd max_retries values.
 _MAX_BACKOFF_EXPONENT = 32
+_USER_AGENT = f"langchain-hiapi/{__version__}"
 _JSON = "application/json"
 _EVENT_STREAM = "text/event-stream"
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -112,7 +115,8 @@ class RetryPolicy:
         Returns:
             ``True`` for transient statuses (408, 409, 429, 5xx gateway errors), except
             deterministic failures: ``model_not_found`` (any status) and
-            ``convert_request_failed`` (a malformed request, sent as 500).
+            ``convert_request_failed`` (a malformed request, sent as 500), and
+            ``empty_response`` (a 500 for which the prompt was billed).
         """
         if isinstance(error, ModelNotFoundError) or error.code in _NON_RETRYABLE_CODES:
             return False
@@ -181,16 +185,9 @@ def _parse_retry_after(headers: Mapping[str, str] | None, now: float) -> float |
     return float(email.utils.mktime_tz(parsed)) - now
 
 
-@functools.lru_cache(maxsize=1)
 def _user_agent() -> str:
-    """``langchain-hiapi/<version>``, looked up once (metadata lookups cost milliseconds)."""
-    from importlib import metadata
-
-    try:
-        version = metadata.version("langchain-hiapi")
-    except metadata.PackageNotFoundError:
-        version = "0"
-    return f"langchain-hiapi/{version}"
+    """``langchain-hiapi/<version>``."""
+    return _USER_AGENT
 
 
 def _safe_url(url: httpx.URL) -> str:
@@ -248,6 +245,28 @@ def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
                 "newline) or a non-ASCII character and cannot be sent"
             )
         checked[name] = value
+    return checked
+
+
+_QUERY_SCALARS = (str, int, float, bool)
+
+
+def _check_query(query: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``default_query`` so a bad one fails clearly before any request.
+
+    Raises:
+        TypeError: A name is not a string or a value is not a string, number, bool or a
+            list of those.
+    """
+    checked: dict[str, Any] = {}
+    for name, value in query.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if not isinstance(name, str) or not all(isinstance(v, _QUERY_SCALARS) for v in values):
+            raise TypeError(
+                "default_query must map str to a string, number, bool or a list of those; "
+                f"got {type(name).__name__} -> {type(value).__name__} for {name!r}"
+            )
+        checked[name] = list(value) if isinstance(value, (list, tuple)) else value
     return checked
 
 
@@ -660,6 +679,7 @@ class HiAPIClient:
             :func:`langchain_hiapi._ratelimit.shared_rate_limiter`); ``None`` sends at once.
             429s it absorbs are retried at its pace without counting against
             ``max_retries`` while the key makes progress.
+        default_query: Query parameters added to every request URL.
 
     Raises:
         TypeError: ``base_url``, ``timeout`` or ``default_headers`` has the wrong type.
@@ -681,9 +701,13 @@ class HiAPIClient:
         sleep: Callable[[float], None] = time.sleep,
         asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rate_limiter: KeyRateLimiter | None = None,
+        default_query: Mapping[str, Any] | None = None,
     ) -> None:
         self.base_url = _check_base_url(base_url)
         self.rate_limiter = rate_limiter
+        if default_query is not None and not isinstance(default_query, Mapping):
+            raise TypeError(f"default_query must be a dict, got {type(default_query).__name__}")
+        self._default_query = _check_query(default_query or {})
         _check_api_key(api_key)
         self._api_key = api_key
         self._timeout = _check_timeout(timeout)
@@ -783,6 +807,7 @@ class HiAPIClient:
         return {
             "method": method,
             "url": self.base_url + path,
+            "params": self._default_query or None,
             "content": content,
             "headers": headers,
             "timeout": self._timeout,

@@ -8,8 +8,11 @@ every line of it.
 from __future__ import annotations
 
 import json
+import math
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from langchain_core.messages import (
@@ -27,7 +30,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_hiapi._images import DataURIPart, split_data_uris
-from langchain_hiapi.errors import InvalidResponseError
+from langchain_hiapi.errors import PROMPT_BLOCKED, InvalidResponseError, PromptBlockedError
 
 MODEL_PROVIDER = "hiapi"
 
@@ -116,44 +119,103 @@ def _content_to_wire(content: str | list[Any], where: str) -> str | list[dict[st
     return parts
 
 
-def _ai_content_to_text(content: str | list[Any], where: str) -> str:
-    """Flattens AI content to text, with generated media as Markdown data-URI images.
+def _ai_content_to_wire(content: str | list[Any], where: str) -> str | list[dict[str, Any]]:
+    """Converts AI content for the gateway: text parts, each ending after an image.
 
-    The gateway splits `![..](data:..)` in assistant text back into image parts, which is
-    how a generated image is handed back for multi-turn editing.
+    The gateway turns `![..](data:..)` in assistant text back into image parts (how a
+    generated image is handed back for multi-turn editing), but drops the text after the
+    last image of a text part and passes any other `[..](data:..)` media on as text (many
+    megabytes of tokens). So images are written as Markdown data URIs, every text part ends
+    right after an image, trailing prose is a part of its own, and non-image media is
+    replaced by a short placeholder (with a warning). Content without images stays a string.
     """
-    if isinstance(content, str):
-        return content
-    pieces: list[str] = []
-    for part in content:
-        if isinstance(part, str):
-            pieces.append(part)
+    segments: list[str | _Media] = []
+    for part in [content] if isinstance(content, str) else content:
+        segments.extend(_ai_part_segments(part, where))
+    parts: list[str] = []
+    current: list[str] = []
+    for segment in segments:
+        if isinstance(segment, str):
+            current.append(segment)
             continue
-        if not isinstance(part, Mapping):
-            msg = f"{where}: content parts must be str or dict, got {type(part).__name__}."
-            raise TypeError(msg)
-        kind = part.get("type")
-        if kind == "text":
-            pieces.append(str(part.get("text", "")))
-        elif kind in _MEDIA_BLOCK_TYPES:
-            url = _media_block_url(part, where)
-            bang = "!" if kind == "image" else ""
-            label = "image" if kind == "image" else "media"
-            pieces.append(_join_markdown(pieces, f"{bang}[{label}]({url})"))
-        elif kind == "image_url":
-            wire = _content_part_to_wire(part, where)
-            pieces.append(_join_markdown(pieces, f"![image]({wire['image_url']['url']})"))
-        elif kind in _SKIPPED_AI_BLOCK_TYPES or kind == "non_standard":
-            continue
-        else:
-            msg = f"{where}: unsupported content block type {kind!r} in an AI message."
-            raise ValueError(msg)
-    return "".join(pieces)
+        # Media sits on its own line, as the gateway itself writes it.
+        current.append(_join_markdown(current, segment.markdown))
+        if segment.is_data_image:
+            parts.append("".join(current))
+            current = []
+    tail = "".join(current)
+    if not parts:
+        return tail
+    if tail:
+        parts.append(tail)
+    return [{"type": "text", "text": text} for text in parts]
+
+
+@dataclass(frozen=True)
+class _Media:
+    """Markdown for one media item of an assistant turn.
+
+    Attributes:
+        markdown: `![image](data:...)`, `![image](https://...)` or a placeholder.
+        is_data_image: Whether the gateway turns it into an image part (a text part must
+            end right after it).
+    """
+
+    markdown: str
+    is_data_image: bool = False
+
+
+def _ai_part_segments(part: Any, where: str) -> list[str | _Media]:
+    """Text and media segments of one AI content part (see `_ai_content_to_wire`)."""
+    if isinstance(part, str):
+        return _text_segments(part, where)
+    if not isinstance(part, Mapping):
+        msg = f"{where}: content parts must be str or dict, got {type(part).__name__}."
+        raise TypeError(msg)
+    kind = part.get("type")
+    if kind == "text":
+        return _text_segments(str(part.get("text", "")), where)
+    if kind == "image_url":
+        return [_media(_content_part_to_wire(part, where)["image_url"]["url"], True, where)]
+    if kind in _MEDIA_BLOCK_TYPES:
+        return [_media(_media_block_url(part, where), kind == "image", where)]
+    if kind in _SKIPPED_AI_BLOCK_TYPES or kind == "non_standard":
+        return []
+    msg = f"{where}: unsupported content block type {kind!r} in an AI message."
+    raise ValueError(msg)
+
+
+def _text_segments(text: str, where: str) -> list[str | _Media]:
+    """Splits AI text at Markdown data URIs (written back by `_media`)."""
+    if "](data:" not in text:
+        return [text] if text else []
+    return [
+        piece
+        if isinstance(piece, str)
+        else _media(_data_uri(piece.mime_type, piece.base64), piece.is_image, where)
+        for piece in split_data_uris(text)
+    ]
+
+
+def _media(url: str, is_image: bool, where: str) -> _Media:
+    """Markdown for a media URL: data-URI images split parts, other data URIs are dropped."""
+    if url[:5].lower() != "data:":
+        # An http(s) URL stays Markdown text: the gateway does not fetch it from here.
+        return _Media(f"![image]({url})" if is_image else f"[media]({url})")
+    mime = url[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
+    if mime.startswith("image/"):
+        return _Media(f"![image]({url})", is_data_image=True)
+    warnings.warn(
+        f"{where}: the assistant's {mime or 'untyped'} media is not sent back to HiAPI (the"
+        " gateway would hand it to the model as megabytes of text); a short placeholder"
+        " stands in for it.",
+        UserWarning,
+        stacklevel=2,
+    )
+    return _Media(f"[{mime or 'media'} omitted]")
 
 
 def _join_markdown(previous: list[str], markdown: str) -> str:
-    # Keep media on its own line, as the gateway itself writes it; this also keeps a "!"
-    # ending the prose from turning a `[media](...)` link into an image.
     last = next((piece for piece in reversed(previous) if piece), "")
     if last and not last.endswith("\n"):
         return "\n" + markdown
@@ -189,14 +251,14 @@ def message_to_wire(message: BaseMessage, position: int = 0) -> dict[str, Any]:
     where = f"messages[{position}]"
     wire: dict[str, Any]
     if isinstance(message, AIMessage):
-        text = _ai_content_to_text(message.content, where)
-        wire = {"role": "assistant", "content": text}
+        content = _ai_content_to_wire(message.content, where)
+        wire = {"role": "assistant", "content": content}
         calls = [_tool_call_to_wire(c, invalid=False) for c in message.tool_calls]
         calls += [_tool_call_to_wire(c, invalid=True) for c in message.invalid_tool_calls]
         if calls:
             wire["tool_calls"] = calls
             # OpenAI-style backends expect null rather than "" beside tool calls.
-            if not text:
+            if not content:
                 wire["content"] = None
     elif isinstance(message, HumanMessage):
         wire = {"role": "user", "content": _content_to_wire(message.content, where)}
@@ -284,11 +346,10 @@ def images_field_to_content(images: Any, ids: BlockIds) -> list[dict[str, Any]]:
         raise InvalidResponseError(msg)
     blocks = []
     for item in images:
-        url = item.get("image_url", {}).get("url") if isinstance(item, Mapping) else None
-        if isinstance(item, Mapping) and isinstance(item.get("image_url"), str):
-            url = item["image_url"]
+        image_url = item.get("image_url") if isinstance(item, Mapping) else None
+        url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
         if not isinstance(url, str):
-            msg = f"HiAPI reply has an 'images' entry without image_url.url: {str(item)[:80]}"
+            msg = f"HiAPI reply has an 'images' entry without image_url.url: {preview(item)}"
             raise InvalidResponseError(msg)
         blocks.append(_url_part_to_block(url, ids))
     return blocks
@@ -310,7 +371,7 @@ def content_parts_to_content(parts: list[Any], ids: BlockIds) -> list[str | dict
                 raise InvalidResponseError(msg)
             out.append(_url_part_to_block(url, ids))
         else:
-            msg = f"HiAPI reply has a content part this client cannot read: {str(part)[:80]}"
+            msg = f"HiAPI reply has a content part this client cannot read: {preview(part)}"
             raise InvalidResponseError(msg)
     return out
 
@@ -335,45 +396,162 @@ def normalize_content(content: list[str | dict[str, Any]]) -> str | list[str | d
     return merged
 
 
-def usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
-    """Maps OpenAI/new-api token usage into LangChain's `UsageMetadata`."""
-    input_tokens = int(usage.get("prompt_tokens") or 0)
-    output_tokens = int(usage.get("completion_tokens") or 0)
-    total = usage.get("total_tokens")
+# No real reply counts this many tokens; larger numbers (and NaN, infinities, strings) come
+# from a broken or hostile gateway and must not reach usage tracking.
+MAX_TOKEN_COUNT = 2**53
+# Tool-call arguments nested deeper than this are refused: such objects break recursive
+# code further down (deepcopy, serialization) with RecursionError.
+MAX_TOOL_ARGS_DEPTH = 100
+_PREVIEW_CHARS = 80
+
+
+class _UnusableUsageError(Exception):
+    """A token count in `usage` that is not a plausible number."""
+
+
+def _count(details: Mapping[str, Any], key: str, where: str) -> int | None:
+    """Reads one token count: a non-negative integer (or integral float) or absent."""
+    value = details.get(key)
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOKEN_COUNT:
+        return value
+    raise _UnusableUsageError(f"{where}.{key}={preview(value)}")
+
+
+def usage_to_metadata(usage: Any) -> UsageMetadata | None:
+    """Maps OpenAI/new-api token usage into LangChain's `UsageMetadata`.
+
+    Image tokens (`prompt_tokens_details.image_tokens`, `completion_tokens_details.
+    image_tokens`) go to `input_token_details["image"]` / `output_token_details["image"]`.
+
+    Returns:
+        The usage, or `None` (with a warning) when `usage` is not an object or holds a
+        count that is not a plausible number (negative, NaN, huge, a string or a list):
+        a reply is still usable without its usage, as in other LangChain integrations.
+    """
+    if not isinstance(usage, Mapping):
+        return None
+    try:
+        return _usage_to_metadata(usage)
+    except _UnusableUsageError as exc:
+        warnings.warn(
+            f"HiAPI reply has an unusable token count ({exc}); usage_metadata is left out.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return None
+
+
+def _usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
+    input_tokens = _count(usage, "prompt_tokens", "usage") or 0
+    output_tokens = _count(usage, "completion_tokens", "usage") or 0
+    total = _count(usage, "total_tokens", "usage")
     # The detail keys are optional at run time; mypy on Python 3.10 sees them as required.
     metadata = cast(
         "UsageMetadata",
         {
             "input_tokens": input_tokens,
             "output_tokens": output_tokens,
-            "total_tokens": int(total) if total is not None else input_tokens + output_tokens,
+            "total_tokens": total if total is not None else input_tokens + output_tokens,
         },
     )
-    prompt_details = usage.get("prompt_tokens_details") or {}
-    completion_details = usage.get("completion_tokens_details") or {}
-    input_details: InputTokenDetails = {}
-    output_details: OutputTokenDetails = {}
+    # "image" is not among the TypedDicts' keys; LangChain allows provider-specific ones.
+    input_details: dict[str, int] = {}
+    output_details: dict[str, int] = {}
+    prompt_details = usage.get("prompt_tokens_details")
     if isinstance(prompt_details, Mapping):
-        if prompt_details.get("cached_tokens") is not None:
-            input_details["cache_read"] = int(prompt_details["cached_tokens"])
-        if prompt_details.get("audio_tokens"):
-            input_details["audio"] = int(prompt_details["audio_tokens"])
+        where = "usage.prompt_tokens_details"
+        if (cached := _count(prompt_details, "cached_tokens", where)) is not None:
+            input_details["cache_read"] = cached
+        if audio := _count(prompt_details, "audio_tokens", where):
+            input_details["audio"] = audio
+        if image := _count(prompt_details, "image_tokens", where):
+            input_details["image"] = image
+    completion_details = usage.get("completion_tokens_details")
     if isinstance(completion_details, Mapping):
-        if completion_details.get("reasoning_tokens") is not None:
-            output_details["reasoning"] = int(completion_details["reasoning_tokens"])
-        if completion_details.get("audio_tokens"):
-            output_details["audio"] = int(completion_details["audio_tokens"])
+        where = "usage.completion_tokens_details"
+        if (reasoning := _count(completion_details, "reasoning_tokens", where)) is not None:
+            output_details["reasoning"] = reasoning
+        if audio := _count(completion_details, "audio_tokens", where):
+            output_details["audio"] = audio
+        if image := _count(completion_details, "image_tokens", where):
+            output_details["image"] = image
     if input_details:
-        metadata["input_token_details"] = input_details
+        metadata["input_token_details"] = cast("InputTokenDetails", input_details)
     if output_details:
-        metadata["output_token_details"] = output_details
+        metadata["output_token_details"] = cast("OutputTokenDetails", output_details)
     return metadata
+
+
+def preview(value: Any, limit: int = _PREVIEW_CHARS) -> str:
+    """A short, never-failing preview of a reply value for error messages."""
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def nested_too_deep(value: Any, limit: int = MAX_TOOL_ARGS_DEPTH) -> bool:
+    """Whether dicts/lists in `value` nest deeper than `limit` (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _opt_str(value: Any) -> str | None:
+    """A reply field that must be a string (ids, names): anything else counts as absent."""
+    return value if isinstance(value, str) else None
+
+
+def _parse_arguments(arguments: Any) -> tuple[dict[str, Any] | None, str | None, str]:
+    """Parses tool-call arguments into `(args, error, raw text)`."""
+    if arguments is None or arguments == "":
+        return {}, None, ""
+    if isinstance(arguments, str):
+        raw = arguments
+        try:
+            parsed = json.loads(arguments)
+        except json.JSONDecodeError as exc:
+            return None, str(exc), raw
+        except (RecursionError, ValueError):
+            return None, "tool call arguments are nested too deeply to parse", raw
+    else:
+        # Some gateways send the arguments already parsed.
+        parsed = arguments
+        raw = preview(arguments, limit=1 << 20)
+    if nested_too_deep(parsed):
+        return None, f"tool call arguments are nested deeper than {MAX_TOOL_ARGS_DEPTH} levels", raw
+    if not isinstance(parsed, dict):
+        return None, "tool call arguments are not a JSON object", raw
+    return parsed, None, raw
 
 
 def parse_tool_calls(
     raw_calls: Any,
 ) -> tuple[list[ToolCall], list[InvalidToolCall]]:
-    """Parses OpenAI `tool_calls`; unparseable arguments become invalid tool calls."""
+    """Parses OpenAI `tool_calls`; unusable arguments become invalid tool calls.
+
+    Arguments that are not JSON, not an object or nested deeper than
+    `MAX_TOOL_ARGS_DEPTH` levels become `invalid_tool_calls` (the LangChain convention),
+    with the raw argument text and the reason.
+
+    Raises:
+        InvalidResponseError: `tool_calls` is not a list of calls with a `function`.
+    """
     if not isinstance(raw_calls, list):
         msg = f"HiAPI reply field 'tool_calls' must be a list, got {type(raw_calls).__name__}."
         raise InvalidResponseError(msg)
@@ -382,75 +560,80 @@ def parse_tool_calls(
     for raw in raw_calls:
         function = raw.get("function") if isinstance(raw, Mapping) else None
         if not isinstance(function, Mapping):
-            msg = f"HiAPI reply has a tool call without 'function': {str(raw)[:80]}"
+            msg = f"HiAPI reply has a tool call without 'function': {preview(raw)}"
             raise InvalidResponseError(msg)
-        name = function.get("name")
-        arguments = function.get("arguments") or "{}"
-        call_id = raw.get("id")
-        try:
-            args = json.loads(arguments) if isinstance(arguments, str) else arguments
-        except json.JSONDecodeError as exc:
-            invalid.append(invalid_tool_call(name=name, args=arguments, id=call_id, error=str(exc)))
+        name = _opt_str(function.get("name"))
+        call_id = _opt_str(raw.get("id"))
+        args, error, raw_args = _parse_arguments(function.get("arguments"))
+        if args is None or name is None:
+            error = error or f"tool call name is not a string: {preview(function.get('name'))}"
+            invalid.append(invalid_tool_call(name=name, args=raw_args, id=call_id, error=error))
             continue
-        if not isinstance(args, dict):
-            invalid.append(
-                invalid_tool_call(
-                    name=name,
-                    args=str(arguments),
-                    id=call_id,
-                    error="tool call arguments are not a JSON object",
-                )
-            )
-            continue
-        calls.append(tool_call(name=name or "", args=args, id=call_id))
+        calls.append(tool_call(name=name, args=args, id=call_id))
     return calls, invalid
 
 
 def response_metadata(data: Mapping[str, Any], finish_reason: Any, usage: Any) -> dict[str, Any]:
-    """Builds `response_metadata` for a reply (shared by invoke and the final stream chunk)."""
+    """Builds `response_metadata` for a reply (shared by invoke and the final stream chunk).
+
+    `model_name` is the model the gateway reports (usually the upstream name, such as
+    `gemini-3-pro-image-preview`), not the id that was sent.
+    """
     metadata: dict[str, Any] = {
         "model_provider": MODEL_PROVIDER,
         "model_name": data.get("model"),
         "finish_reason": finish_reason,
         "id": data.get("id"),
     }
-    if usage is not None:
+    if isinstance(usage, Mapping):
         metadata["token_usage"] = dict(usage)
     if data.get("system_fingerprint") is not None:
         metadata["system_fingerprint"] = data["system_fingerprint"]
     return metadata
 
 
-def _first_choice(data: Any) -> Mapping[str, Any]:
+def blocked_prompt_error(body: Any, *, streaming: bool) -> PromptBlockedError:
+    """The error for a 200 reply that says the prompt was blocked (no choices)."""
+    how = (
+        "the stream ended with no choices and no finish reason"
+        if streaming
+        else ("the reply has no choices")
+    )
+    return PromptBlockedError(
+        f"HiAPI blocked the prompt ({how}): the upstream's safety filter refused it and the"
+        " prompt is billed; rephrase it rather than retrying it unchanged",
+        status_code=200,
+        code=PROMPT_BLOCKED,
+        body=body,
+    )
+
+
+def _choices(data: Any) -> list[Mapping[str, Any]]:
     if not isinstance(data, Mapping):
-        msg = f"HiAPI reply is not a JSON object: {str(data)[:200]}"
+        msg = f"HiAPI reply is not a JSON object: {preview(data, 200)}"
         raise InvalidResponseError(msg)
     if isinstance(data.get("error"), Mapping):
-        msg = f"HiAPI reply carries an error: {str(data['error'])[:300]}"
+        msg = f"HiAPI reply carries an error: {preview(data['error'], 300)}"
         raise InvalidResponseError(msg, body=dict(data))
     choices = data.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-        msg = f"HiAPI reply has no choices: {json.dumps(data)[:300]}"
+    if isinstance(choices, list) and not choices:
+        # Gateways before 2025-12-27 answered a blocked prompt with 200 and no choices.
+        raise blocked_prompt_error(dict(data), streaming=False)
+    if not isinstance(choices, list) or not all(
+        isinstance(c, Mapping) and isinstance(c.get("message"), Mapping) for c in choices
+    ):
+        msg = f"HiAPI reply has no usable choices: {preview(data, 300)}"
         raise InvalidResponseError(msg, body=dict(data))
-    choice = choices[0]
-    if not isinstance(choice.get("message"), Mapping):
-        msg = f"HiAPI reply choice has no message: {json.dumps(choice)[:300]}"
-        raise InvalidResponseError(msg, body=dict(data))
-    return choice
+    return choices
 
 
-def reply_to_message(data: Any) -> AIMessage:
-    """Turns a `chat.completion` JSON object into an `AIMessage`.
-
-    Every `![..](data:..)` in the text becomes a standard media block; text-only replies
-    keep a plain string `content`.
-
-    Raises:
-        InvalidResponseError: If the JSON does not have the chat-completion shape.
-    """
-    choice = _first_choice(data)
+def _choice_to_message(
+    data: Mapping[str, Any], choice: Mapping[str, Any], position: int = 0
+) -> AIMessage:
     message = choice["message"]
-    ids = BlockIds(data.get("id"))
+    reply_id = _opt_str(data.get("id"))
+    # Media ids stay unique across the choices of one reply (`n` > 1).
+    ids = BlockIds(reply_id if position == 0 else f"{reply_id or 'hiapi'}-choice{position}")
     raw_content = message.get("content")
     content: list[str | dict[str, Any]]
     if raw_content is None:
@@ -474,27 +657,51 @@ def reply_to_message(data: Any) -> AIMessage:
     if message.get("tool_calls"):
         tool_calls, invalid_calls = parse_tool_calls(message["tool_calls"])
     usage = data.get("usage")
+    metadata = response_metadata(data, choice.get("finish_reason"), usage)
+    if choice.get("logprobs") is not None:
+        metadata["logprobs"] = choice["logprobs"]
     return AIMessage(
         content=normalize_content(content),
         additional_kwargs=additional_kwargs,
         tool_calls=tool_calls,
         invalid_tool_calls=invalid_calls,
-        usage_metadata=usage_to_metadata(usage) if isinstance(usage, Mapping) else None,
-        response_metadata=response_metadata(data, choice.get("finish_reason"), usage),
-        id=data.get("id"),
+        usage_metadata=usage_to_metadata(usage),
+        response_metadata=metadata,
+        id=reply_id,
     )
+
+
+def reply_to_message(data: Any) -> AIMessage:
+    """Turns a `chat.completion` JSON object into an `AIMessage` (its first choice).
+
+    Every `![..](data:..)` in the text becomes a standard media block; text-only replies
+    keep a plain string `content`.
+
+    Raises:
+        PromptBlockedError: The reply has no choices (a blocked prompt).
+        InvalidResponseError: If the JSON does not have the chat-completion shape.
+    """
+    return _choice_to_message(data, _choices(data)[0])
 
 
 def reply_to_result(data: Any) -> ChatResult:
-    """Wraps `reply_to_message` into a `ChatResult` with `llm_output`."""
-    message = reply_to_message(data)
+    """Turns a `chat.completion` into a `ChatResult`: one generation per choice (`n`).
+
+    Raises:
+        PromptBlockedError: The reply has no choices (a blocked prompt).
+        InvalidResponseError: If the JSON does not have the chat-completion shape.
+    """
+    generations = []
+    for position, choice in enumerate(_choices(data)):
+        message = _choice_to_message(data, choice, position)
+        info: dict[str, Any] = {"finish_reason": message.response_metadata.get("finish_reason")}
+        if "logprobs" in message.response_metadata:
+            info["logprobs"] = message.response_metadata["logprobs"]
+        generations.append(ChatGeneration(message=message, generation_info=info))
+    first = generations[0].message
     llm_output = {
-        "model_name": message.response_metadata.get("model_name"),
-        "token_usage": message.response_metadata.get("token_usage"),
-        "id": message.id,
+        "model_name": first.response_metadata.get("model_name"),
+        "token_usage": first.response_metadata.get("token_usage"),
+        "id": first.id,
     }
-    generation_info = {"finish_reason": message.response_metadata.get("finish_reason")}
-    return ChatResult(
-        generations=[ChatGeneration(message=message, generation_info=generation_info)],
-        llm_output=llm_output,
-    )
+    return ChatResult(generations=generations, llm_output=llm_output)

@@ -8,6 +8,7 @@ stream ended without a finish reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,16 +17,57 @@ from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_hiapi._convert import (
+    MAX_TOOL_ARGS_DEPTH,
     MODEL_PROVIDER,
     BlockIds,
+    blocked_prompt_error,
     content_parts_to_content,
     images_field_to_content,
     media_block,
+    preview,
     response_metadata,
     usage_to_metadata,
 )
 from langchain_hiapi._images import DataURIPart, DataURIStreamSplitter
 from langchain_hiapi.errors import InvalidResponseError, StreamError
+
+# Characters that change the nesting depth of JSON text, or the string state.
+_JSON_STRUCTURE = re.compile(r'[\[\]{}"\\]')
+
+
+class _JSONDepth:
+    """Tracks the nesting depth of JSON text that arrives in fragments (tool arguments)."""
+
+    def __init__(self) -> None:
+        self.max_depth = 0
+        self._depth = 0
+        self._in_string = False
+        self._escaped = False  # a fragment ended right after a backslash inside a string
+
+    def feed(self, text: str) -> int:
+        """Consumes a fragment and returns the deepest nesting seen so far."""
+        pos = 0
+        if self._escaped and text:
+            self._escaped = False
+            pos = 1  # the escaped character
+        while (match := _JSON_STRUCTURE.search(text, pos)) is not None:
+            char, pos = match.group(), match.end()
+            if self._in_string:
+                if char == "\\":
+                    if pos >= len(text):
+                        self._escaped = True
+                        break
+                    pos += 1  # skip the escaped character
+                elif char == '"':
+                    self._in_string = False
+            elif char == '"':
+                self._in_string = True
+            elif char in "[{":
+                self._depth += 1
+                self.max_depth = max(self.max_depth, self._depth)
+            elif char in "]}":
+                self._depth -= 1
+        return self.max_depth
 
 
 class StreamAssembler:
@@ -46,6 +88,9 @@ class StreamAssembler:
         self._usage: Mapping[str, Any] | None = None
         self._text: list[str] = []
         self._emitted_any = False
+        # A `choices: []` chunk without usage: how the gateway ends a blocked prompt.
+        self._blocked = False
+        self._tool_depths: dict[int, _JSONDepth] = {}
 
     @property
     def partial_text(self) -> str:
@@ -58,11 +103,8 @@ class StreamAssembler:
         return self._finish_reason is not None
 
     def _chunk(self, **fields: Any) -> ChatGenerationChunk:
-        message = AIMessageChunk(
-            response_metadata={"model_provider": MODEL_PROVIDER},
-            id=self._meta.get("id"),
-            **fields,
-        )
+        metadata = {"model_provider": MODEL_PROVIDER, **fields.pop("response_metadata", {})}
+        message = AIMessageChunk(response_metadata=metadata, id=self._meta.get("id"), **fields)
         self._emitted_any = True
         return ChatGenerationChunk(message=message)
 
@@ -91,17 +133,28 @@ class StreamAssembler:
         """
         if isinstance(event.get("error"), Mapping):
             error = event["error"]
-            msg = f"HiAPI stream reported an error: {error.get('message') or error}"
+            msg = f"HiAPI stream reported an error: {preview(error.get('message') or error, 500)}"
             raise self.error(msg, body=dict(event))
         for key in ("id", "model", "system_fingerprint"):
-            if event.get(key) is not None and key not in self._meta:
-                self._meta[key] = event[key]
+            value = event.get(key)
+            # Message ids must be strings; a hostile gateway's other types are ignored.
+            if (
+                value is not None
+                and key not in self._meta
+                and (key != "id" or isinstance(value, str))
+            ):
+                self._meta[key] = value
         self._ids.reset_prefix(self._meta.get("id"))
-        if isinstance(event.get("usage"), Mapping):
-            self._usage = event["usage"]
-        choices = event.get("choices") or []
+        usage = event.get("usage")
+        if isinstance(usage, Mapping):
+            self._usage = usage
+        choices = event.get("choices")
+        if choices == [] and usage is None:
+            self._blocked = True
+        if choices is None:
+            choices = []
         if not isinstance(choices, list):
-            raise self.error(f"HiAPI stream event has malformed choices: {str(event)[:200]}")
+            raise self.error(f"HiAPI stream event has malformed choices: {preview(event, 200)}")
         chunks: list[ChatGenerationChunk] = []
         if not self._emitted_any:
             # Always open with an empty text chunk: aggregated content then starts with a
@@ -113,8 +166,12 @@ class StreamAssembler:
                 continue
             delta = choice.get("delta") or {}
             if not isinstance(delta, Mapping):
-                raise self.error(f"HiAPI stream delta is not an object: {str(choice)[:200]}")
+                raise self.error(f"HiAPI stream delta is not an object: {preview(choice, 200)}")
             chunks.extend(self._delta_chunks(delta))
+            if choice.get("logprobs") is not None:
+                # Chunks add up their metadata: the logprobs lists are concatenated.
+                metadata = {"logprobs": choice["logprobs"]}
+                chunks.append(self._chunk(content="", response_metadata=metadata))
             if choice.get("finish_reason"):
                 self._finish_reason = choice["finish_reason"]
         return chunks
@@ -153,20 +210,39 @@ class StreamAssembler:
         raw_calls = delta.get("tool_calls")
         if raw_calls:
             if not isinstance(raw_calls, list):
-                raise self.error(f"HiAPI stream tool_calls is not a list: {str(raw_calls)[:200]}")
-            tool_chunks = []
-            for position, raw in enumerate(raw_calls):
-                function = raw.get("function") or {}
-                tool_chunks.append(
-                    tool_call_chunk(
-                        name=function.get("name"),
-                        args=function.get("arguments"),
-                        id=raw.get("id"),
-                        index=raw.get("index", position),
-                    )
+                raise self.error(
+                    f"HiAPI stream tool_calls is not a list: {preview(raw_calls, 200)}"
                 )
+            tool_chunks = [
+                self._tool_chunk(raw, position) for position, raw in enumerate(raw_calls)
+            ]
             chunks.append(self._chunk(content="", tool_call_chunks=tool_chunks))
         return chunks
+
+    def _tool_chunk(self, raw: Any, position: int) -> Any:
+        """One `tool_call_chunk` from a streamed tool-call delta, checked for hostile shapes."""
+        function = raw.get("function") if isinstance(raw, Mapping) else None
+        if not isinstance(raw, Mapping) or not isinstance(function or {}, Mapping):
+            raise self.error(f"HiAPI stream has a malformed tool call: {preview(raw, 200)}")
+        function = function or {}
+        index = raw.get("index", position)
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise self.error(f"HiAPI stream tool call has a non-integer index: {preview(index)}")
+        arguments = function.get("arguments")
+        if arguments is not None and not isinstance(arguments, str):
+            raise self.error(f"HiAPI stream tool call arguments are not text: {preview(arguments)}")
+        # LangChain parses the joined fragments itself; refuse what would nest too deeply.
+        depth = self._tool_depths.setdefault(index, _JSONDepth())
+        if arguments and depth.feed(arguments) > MAX_TOOL_ARGS_DEPTH:
+            msg = f"HiAPI stream tool call arguments nest deeper than {MAX_TOOL_ARGS_DEPTH} levels"
+            raise self.error(msg)
+        name, call_id = function.get("name"), raw.get("id")
+        return tool_call_chunk(
+            name=name if isinstance(name, str) else None,
+            args=arguments,
+            id=call_id if isinstance(call_id, str) else None,
+            index=index,
+        )
 
     def finish(self) -> list[ChatGenerationChunk]:
         """Ends the stream: flushes held-back text and emits the final chunk.
@@ -175,6 +251,8 @@ class StreamAssembler:
             The last chunks, the final one with `chunk_position="last"`.
 
         Raises:
+            PromptBlockedError: No finish reason, and the gateway sent a `choices: []` chunk
+                without usage (how it ends a stream whose prompt was blocked).
             StreamError: If no finish reason was received (the gateway ends a failed
                 upstream stream silently) or an image was cut off.
         """
@@ -184,13 +262,15 @@ class StreamAssembler:
             raise self.error(f"HiAPI stream ended inside an image: {exc}") from exc
         chunks = self._content_chunks(segments)
         if self._finish_reason is None:
+            if self._blocked:
+                raise blocked_prompt_error(None, streaming=True)
             msg = "HiAPI stream ended before a finish_reason was received; the reply is incomplete."
             raise self.error(msg)
         metadata = response_metadata(self._meta, self._finish_reason, self._usage)
         final = AIMessageChunk(
             content="",
             response_metadata=metadata,
-            usage_metadata=usage_to_metadata(self._usage) if self._usage else None,
+            usage_metadata=usage_to_metadata(self._usage),
             id=self._meta.get("id"),
             chunk_position="last",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Literal, cast
@@ -24,7 +25,9 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
+from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -32,6 +35,7 @@ from pydantic import (
     SecretStr,
     field_serializer,
     field_validator,
+    model_validator,
 )
 
 from langchain_hiapi import _blocks
@@ -46,12 +50,14 @@ from langchain_hiapi._convert import MODEL_PROVIDER, messages_to_wire, reply_to_
 from langchain_hiapi._profiles import get_profile
 from langchain_hiapi._ratelimit import shared_rate_limiter
 from langchain_hiapi._stream import StreamAssembler
+from langchain_hiapi._version import __version__
 from langchain_hiapi.errors import StreamError
 from langchain_hiapi.image_config import (
     ImageConfig,
     build_extra_body,
     check_image_size_for_model,
     coerce_image_config,
+    is_image_model,
     merge_image_config,
 )
 
@@ -61,7 +67,27 @@ CHAT_PATH = "/chat/completions"
 # The gateway forwards at most this many stop sequences (new-api / OpenAI limit).
 MAX_STOP_SEQUENCES = 5
 # Keyword arguments LangChain passes to `_generate` for its own use; never sent.
-_INTERNAL_KWARGS = frozenset({"ls_structured_output_format", "run_manager", "stream"})
+_INTERNAL_KWARGS = frozenset(
+    {"ls_structured_output_format", "run_manager", "stream", "stream_usage"}
+)
+# Optional request fields sent as they are when set (the OpenAI parameters users expect).
+_BODY_FIELDS = (
+    "temperature",
+    "max_tokens",
+    "max_completion_tokens",
+    "top_p",
+    "seed",
+    "n",
+    "presence_penalty",
+    "frequency_penalty",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+    "reasoning_effort",
+    "service_tier",
+)
+# Constructor names accepted besides the fields and their aliases.
+_EXTRA_ALIASES = frozenset({"request_timeout"})
 _TOOL_CHOICE_KEYWORDS = frozenset({"auto", "none", "required"})
 # Body keys the model builds itself; model_kwargs setting them would bypass validation.
 _RESERVED_BODY_KEYS = frozenset({"model", "messages", "stream", "image_config", "stop"})
@@ -97,13 +123,19 @@ class ChatHiAPI(BaseChatModel):
     )
     """HiAPI key; read from `HIAPI_API_KEY` when not given."""
     base_url: str = Field(
-        default_factory=from_env("HIAPI_BASE_URL", default=DEFAULT_BASE_URL), alias="base_url"
+        default_factory=from_env(["HIAPI_BASE_URL", "HIAPI_API_BASE"], default=DEFAULT_BASE_URL),
+        alias="base_url",
     )
-    """API base URL; read from `HIAPI_BASE_URL`, else `https://api.hiapi.ai/v1`."""
+    """API base URL; read from `HIAPI_BASE_URL` (or `HIAPI_API_BASE`), else
+    `https://api.hiapi.ai/v1`."""
     image_config: ImageConfig | None = None
-    """Default image options (`aspect_ratio`, `image_size`), overridable per call."""
-    timeout: float | httpx.Timeout | None = Field(default=DEFAULT_TIMEOUT, alias="timeout")
-    """Request timeout in seconds or an `httpx.Timeout`; defaults fit slow image models."""
+    """Default image options (`aspect_ratio`, `image_size`), overridable per call. Sent for
+    this model and for per-call image models only, never to a per-call text model."""
+    timeout: float | httpx.Timeout | None = Field(
+        default=DEFAULT_TIMEOUT, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
+    """Request timeout in seconds or an `httpx.Timeout` (`request_timeout=` works too);
+    defaults fit slow image models."""
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     """Retries after the first attempt for rate limits, 5xx and connection errors."""
     retry_read_timeouts: bool = False
@@ -116,15 +148,36 @@ class ChatHiAPI(BaseChatModel):
     streaming: bool = False
     """Stream by default (`invoke` then uses the streaming path)."""
     stream_usage: bool = True
-    """Ask for the usage chunk when streaming (`stream_options.include_usage`)."""
+    """Ask for the usage chunk when streaming (`stream_options.include_usage`); a call's
+    `stream_usage=` argument overrides it."""
     temperature: float | None = None
     """Sampling temperature."""
     max_tokens: int | None = Field(default=None, ge=1)
     """Maximum tokens to generate."""
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    """Maximum tokens to generate, reasoning included (the newer OpenAI name)."""
     top_p: float | None = None
     """Nucleus sampling."""
     seed: int | None = None
     """Sampling seed."""
+    n: int | None = Field(default=None, ge=1)
+    """Number of choices to generate (each becomes a generation; 1 when streaming)."""
+    presence_penalty: float | None = None
+    """Penalizes tokens that already appeared (ignored by Gemini channels)."""
+    frequency_penalty: float | None = None
+    """Penalizes tokens by how often they appeared (ignored by Gemini channels)."""
+    logprobs: bool | None = None
+    """Return token log probabilities (in `response_metadata["logprobs"]`)."""
+    top_logprobs: int | None = Field(default=None, ge=0)
+    """Number of most likely tokens to return per position (needs `logprobs=True`)."""
+    logit_bias: dict[int, int] | None = None
+    """Token id -> bias added to its logit."""
+    reasoning_effort: str | None = None
+    """Reasoning effort for reasoning models (e.g. `"low"`, `"medium"`, `"high"`)."""
+    service_tier: str | None = None
+    """Service tier to request (forwarded to channels that support it)."""
+    default_query: dict[str, Any] | None = None
+    """Query parameters added to every request URL."""
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Default stop sequences (at most 5)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -140,6 +193,64 @@ class ChatHiAPI(BaseChatModel):
     """Your own `httpx.AsyncClient` (not closed by the model)."""
 
     _client: HiAPIClient | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def build_extra(cls, values: Any) -> Any:
+        """Moves unknown constructor arguments into `model_kwargs`, with a warning.
+
+        As `ChatOpenAI` does: `ChatHiAPI(top_k=40)` sends `top_k` with every request
+        instead of silently dropping it, and a known field given inside `model_kwargs`
+        is moved to that field (the body keys the model builds itself stay put, to be
+        refused by the `model_kwargs` check).
+        """
+        if not isinstance(values, dict):
+            return values
+        extra = values.get("model_kwargs", {})
+        if not isinstance(extra, Mapping):
+            return values  # refused by the field's own validation
+        extra = dict(extra)
+        values = dict(values)
+        known = get_pydantic_field_names(cls) | _EXTRA_ALIASES
+        for name in list(values):
+            if name in known:
+                continue
+            if name in extra:
+                msg = f"{name} is given both as an argument and in model_kwargs."
+                raise ValueError(msg)
+            warnings.warn(
+                f"{name} is not a ChatHiAPI parameter: it was moved to model_kwargs and is"
+                " sent as a top-level request field. Pass it in model_kwargs to silence this.",
+                UserWarning,
+                stacklevel=2,
+            )
+            extra[name] = values.pop(name)
+        for name in sorted((known & extra.keys()) - _RESERVED_BODY_KEYS):
+            warnings.warn(
+                f"{name} is a ChatHiAPI parameter; pass it directly rather than in model_kwargs.",
+                UserWarning,
+                stacklevel=2,
+            )
+            values[name] = extra.pop(name)
+        values["model_kwargs"] = extra
+        return values
+
+    @model_validator(mode="after")
+    def _set_hiapi_version(self) -> ChatHiAPI:
+        """Adds `langchain-hiapi`'s version to `metadata["lc_versions"]` for tracing.
+
+        Named uniquely on purpose: pydantic replaces same-named validators of parents.
+        """
+        add_version = getattr(self, "_add_version", None)
+        if add_version is not None:  # langchain-core >= 1.3
+            add_version("langchain-hiapi", __version__)
+        else:
+            metadata = dict(self.metadata or {})
+            versions = metadata.get("lc_versions")
+            versions = dict(versions) if isinstance(versions, Mapping) else {}
+            metadata["lc_versions"] = {**versions, "langchain-hiapi": __version__}
+            self.metadata = metadata
+        return self
 
     @field_validator("image_config", mode="before")
     @classmethod
@@ -185,9 +296,17 @@ class ChatHiAPI(BaseChatModel):
         return value
 
     def model_post_init(self, context: Any, /) -> None:
-        """Checks `image_config` against the model once all fields are set."""
+        """Checks `image_config` and `n` against the model once all fields are set."""
         super().model_post_init(context)
         check_image_size_for_model(self.image_config, self.model_name)
+        if self.streaming and (self.n or 1) > 1:
+            msg = f"n must be 1 when streaming=True; got n={self.n}."
+            raise ValueError(msg)
+
+    @property
+    def request_timeout(self) -> float | httpx.Timeout | None:
+        """The `timeout` (under the name `ChatOpenAI` uses)."""
+        return self.timeout
 
     # ----------------------------------------------------------------- LangChain metadata
 
@@ -258,32 +377,43 @@ class ChatHiAPI(BaseChatModel):
                 rate_limiter=shared_rate_limiter(self.api_key, self.base_url)
                 if self.adaptive_rate_limit
                 else None,
+                default_query=self.default_query,
             )
         return self._client
 
     # ----------------------------------------------------------------- request building
 
     def _build_request(
-        self, messages: list[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        *,
+        stream: bool,
+        stream_usage: bool | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
         """Builds the JSON body; validates everything before any request is sent."""
         call = {k: v for k, v in kwargs.items() if k not in _INTERNAL_KWARGS}
         model = _validate_model(call.pop("model", None) or self.model_name)
         override = coerce_image_config(call.pop("image_config", None))
-        image_config = merge_image_config(self.image_config, override)
+        # The model's image defaults belong to image models: a per-call text model must
+        # not receive them (the typed config nor an image_config in the model's extra_body).
+        defaults_apply = model == self.model_name or is_image_model(model)
+        image_config = merge_image_config(self.image_config if defaults_apply else None, override)
         check_image_size_for_model(image_config, model)
         call_extra = call.pop("extra_body", None)
         if call_extra is not None and not isinstance(call_extra, Mapping):
             msg = f"extra_body must be a dict, got {type(call_extra).__name__}."
             raise TypeError(msg)
         # An extra_body in model_kwargs (a ChatOpenAI habit) is merged and checked too.
-        user_extra = _merge_dicts(
-            _merge_dicts(self.model_kwargs.get("extra_body"), self.extra_body), call_extra
-        )
+        model_extra = _merge_dicts(self.model_kwargs.get("extra_body"), self.extra_body)
+        if not defaults_apply:
+            model_extra = _without_image_config(model_extra)
+        user_extra = _merge_dicts(model_extra, call_extra)
         if "tool_choice" in call:
             call["tool_choice"] = _format_tool_choice(call["tool_choice"], call.get("tools") or [])
         body: dict[str, Any] = {"model": model, "messages": messages_to_wire(messages)}
-        for name in ("temperature", "max_tokens", "top_p", "seed"):
+        for name in _BODY_FIELDS:
             value = getattr(self, name)
             if value is not None:
                 body[name] = value
@@ -296,9 +426,28 @@ class ChatHiAPI(BaseChatModel):
         if extra_body:
             body["extra_body"] = extra_body
         body["stream"] = stream
-        if stream and self.stream_usage and "stream_options" not in body:
-            body["stream_options"] = {"include_usage": True}
+        if stream:
+            if (body.get("n") or 1) != 1:
+                msg = f"n must be 1 when streaming; got n={body['n']}."
+                raise ValueError(msg)
+            body["stream_options"] = self._stream_options(stream_usage, body.get("stream_options"))
         return body
+
+    def _stream_options(self, stream_usage: bool | None, given: Any) -> dict[str, Any]:
+        """`stream_options` with `include_usage` decided like `ChatOpenAI` does.
+
+        Precedence: the call's `stream_usage`, then `include_usage` in a `stream_options`
+        given per call or in `model_kwargs`, then the `stream_usage` field. `False` is
+        sent explicitly: the gateway sends the usage chunk unless told not to.
+        """
+        options = dict(given) if isinstance(given, Mapping) else {}
+        include = options.get("include_usage")
+        if isinstance(stream_usage, bool):
+            include = stream_usage
+        elif not isinstance(include, bool):
+            include = self.stream_usage
+        options["include_usage"] = include
+        return options
 
     # ----------------------------------------------------------------- generation
 
@@ -332,9 +481,11 @@ class ChatHiAPI(BaseChatModel):
         messages: list[BaseMessage],
         stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None,
+        *,
+        stream_usage: bool | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        body = self._build_request(messages, stop, stream=True, **kwargs)
+        body = self._build_request(messages, stop, stream=True, stream_usage=stream_usage, **kwargs)
         assembler = StreamAssembler()
         try:
             for event in self.client.stream_events(CHAT_PATH, body):
@@ -349,9 +500,11 @@ class ChatHiAPI(BaseChatModel):
         messages: list[BaseMessage],
         stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        *,
+        stream_usage: bool | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        body = self._build_request(messages, stop, stream=True, **kwargs)
+        body = self._build_request(messages, stop, stream=True, stream_usage=stream_usage, **kwargs)
         assembler = StreamAssembler()
         try:
             async for event in self.client.astream_events(CHAT_PATH, body):
@@ -524,6 +677,16 @@ def _merge_dicts(
         else:
             merged[key] = value
     return merged
+
+
+def _without_image_config(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A copy of `extra` without `google.image_config` (image options of the model)."""
+    google = extra.get("google") if extra else None
+    if extra is None or not isinstance(google, Mapping) or "image_config" not in google:
+        return extra
+    rest = {key: value for key, value in google.items() if key != "image_config"}
+    without = {key: value for key, value in extra.items() if key != "google"}
+    return {**without, "google": rest} if rest else without
 
 
 def _format_tool_choice(

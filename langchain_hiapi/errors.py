@@ -32,6 +32,7 @@ __all__ = [
     "ModelNotFoundError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PromptBlockedError",
     "RateLimitError",
     "StreamError",
     "error_from_response",
@@ -46,6 +47,15 @@ _SNIPPET_CHARS = 200
 _MAX_BODY_TEXT = 64 * 1024
 # The gateway's generic error type says nothing, so `str(err)` prefers the code.
 _GENERIC_TYPES = frozenset({"new_api_error"})
+# new-api answers 401 "Invalid token" for a used-up key too, which users read as a typo.
+_AUTH_HINT = (
+    "HiAPI gives this answer for a wrong key and also for a key that has expired, been "
+    "disabled or used up its quota; check the key's status and balance in the HiAPI console"
+)
+# 403 codes that mean "not enough quota" (key-level pre-charge, account balance).
+_QUOTA_CODES = frozenset({"insufficient_user_quota", "pre_consume_token_quota_failed"})
+PROMPT_BLOCKED = "prompt_blocked"
+"""Error type and code of a prompt the upstream's safety filter blocked."""
 
 
 def _restore(cls: type[HiAPIError], state: dict[str, Any]) -> HiAPIError:
@@ -100,7 +110,7 @@ class HiAPIError(Exception):
         label = self.code
         if label is None and self.type and self.type not in _GENERIC_TYPES:
             label = self.type
-        if label is not None:
+        if label is not None and (label := " ".join(str(label).split())):
             head += f" {label}"
         # One line even when an upstream message spans several (``.message`` keeps them).
         message = " ".join(self.message.split())
@@ -124,19 +134,39 @@ class APIStatusError(HiAPIError):
 
 
 class BadRequestError(APIStatusError):
-    """HTTP 400: the request was rejected (e.g. code ``prompt_blocked``)."""
+    """HTTP 400: the request was rejected."""
+
+
+class PromptBlockedError(BadRequestError):
+    """The prompt was blocked by the upstream's safety filter (the prompt is billed).
+
+    Raised for every shape the gateway uses: HTTP 400 with type and code
+    ``prompt_blocked``, an HTTP 200 reply with ``"choices": []`` (gateways before
+    2025-12-27), and a stream that sends a ``choices: []`` chunk and no finish reason.
+    ``status_code`` is the HTTP status of the reply (400 or 200).
+    """
 
 
 class AuthenticationError(APIStatusError):
-    """HTTP 401: missing or invalid API key."""
+    """HTTP 401: invalid, expired, disabled or quota-exhausted API key.
+
+    The gateway answers ``Invalid token`` for all of these alike, so the message says so.
+    """
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} ({_AUTH_HINT})"
 
 
 class PermissionDeniedError(APIStatusError):
-    """HTTP 403: access denied (banned user, IP not allowed, ...)."""
+    """HTTP 403: access denied (banned user, forbidden group or model, IP not allowed)."""
 
 
 class InsufficientQuotaError(PermissionDeniedError):
-    """HTTP 403 with code ``insufficient_user_quota``: the account balance is used up."""
+    """Not enough quota or balance for the request.
+
+    HTTP 403 with code ``pre_consume_token_quota_failed`` (the key's remaining quota is below
+    the pre-charge) or ``insufficient_user_quota`` (the account), or HTTP 402.
+    """
 
 
 class NotFoundError(APIStatusError):
@@ -320,8 +350,10 @@ def _status_class(
     """Pick the error class for a status and error code."""
     if code == "model_not_found" or type_ == "model_not_found":
         return ModelNotFoundError
-    if status_code == 403 and code == "insufficient_user_quota":
+    if (status_code == 403 and code in _QUOTA_CODES) or status_code == 402:
         return InsufficientQuotaError
+    if status_code == 400 and PROMPT_BLOCKED in (code, type_):
+        return PromptBlockedError
     by_status: dict[int, type[APIStatusError]] = {
         400: BadRequestError,
         401: AuthenticationError,

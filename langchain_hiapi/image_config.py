@@ -38,7 +38,7 @@ IMAGE_SIZES: tuple[str, ...] = get_args(ImageSize)
 
 MODEL_IMAGE_SIZES: dict[str, tuple[str, ...]] = {
     "Nano-Banana": ("1K",),
-    "Nano-Banana-2": ("1K", "2K"),
+    "Nano-Banana-2": ("1K", "2K", "4K"),
     "Nano-Banana-Pro": ("1K", "2K", "4K"),
 }
 """Output sizes per known model; models not listed here accept every `IMAGE_SIZES` value."""
@@ -98,7 +98,7 @@ class ImageConfig(BaseModel):
     """Width:height of the image, e.g. `"16:9"`, or `"auto"` to let the model choose."""
 
     image_size: ImageSize | None = None
-    """Output size: `"1K"`, `"2K"` (Nano-Banana-2 and -Pro) or `"4K"` (Nano-Banana-Pro)."""
+    """Output size: `"1K"`, `"2K"` or `"4K"` (Nano-Banana-2 and Nano-Banana-Pro)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -194,6 +194,19 @@ def coerce_image_config(value: ImageConfig | Mapping[str, Any] | None) -> ImageC
     except ValidationError as exc:
         # Re-raised as a plain ValueError so callers see one clean line, not pydantic's dump.
         raise ValueError(_readable(exc)) from None
+
+
+def is_image_model(model: str) -> bool:
+    """Whether `model` is one of the image models of the chat route (case-insensitive).
+
+    Args:
+        model: A HiAPI model id.
+
+    Returns:
+        `True` for `Nano-Banana`, `Nano-Banana-2`, `Nano-Banana-Pro` and `gpt-image-2`.
+    """
+    lowered = model.lower()
+    return any(name.lower() == lowered for name in IMAGE_MODELS)
 
 
 def check_image_size_for_model(config: ImageConfig | None, model: str) -> None:

@@ -41,6 +41,7 @@ from langchain_hiapi.errors import (
     InsufficientQuotaError,
     ModelNotFoundError,
     PermissionDeniedError,
+    PromptBlockedError,
     RateLimitError,
 )
 from langchain_hiapi.image_config import (
@@ -615,7 +616,7 @@ class HiAPIImageGenerationTool(BaseTool):
             )
         elif isinstance(exc, (AuthenticationError, PermissionDeniedError)):
             return exc  # a deployment problem: fail loudly instead of letting the agent try
-        elif isinstance(exc, BadRequestError) and exc.code == "prompt_blocked":
+        elif isinstance(exc, PromptBlockedError):
             advice = (
                 "HiAPI blocked this prompt for safety reasons. Do not retry it unchanged;"
                 " rephrase it without the problematic content or tell the user it cannot"
@@ -636,6 +637,11 @@ class HiAPIImageGenerationTool(BaseTool):
             advice = (
                 "HiAPI rejected the request. Check the arguments (prompt, aspect_ratio,"
                 " image_size, images) and call the tool again with corrected values."
+            )
+        elif exc.code == "empty_response":
+            advice = (
+                "HiAPI's image model returned nothing for this prompt (the attempt was billed)."
+                " Do not retry it unchanged; rephrase the prompt or tell the user."
             )
         elif isinstance(exc, APITimeoutError):
             advice = "The image request timed out. You may retry once, perhaps at 1K."

@@ -33,6 +33,10 @@ class Reply:
             `Idempotency-Key` is claimed, so a concurrent retry with the same key sees
             409 `IDEMPOTENCY_KEY_PROCESSING` (unlike `delay`, which waits before the
             request is looked at).
+        prompt_blocked: Chat: the prompt is blocked the way gateways before 2025-12-27
+            answered: a 200 with `"choices": []`, or a stream with a `choices: []` chunk,
+            the usage chunk and `[DONE]` but no finish chunk. (Today's 400 `prompt_blocked`
+            answers a prompt holding `[blocked]`.)
     """
 
     status: int = 200
@@ -45,6 +49,7 @@ class Reply:
     malformed_json: bool = False
     disconnect_after_processing: bool = False
     create_delay: float = 0.0
+    prompt_blocked: bool = False
 
     @property
     def scripted(self) -> bool:

@@ -136,12 +136,15 @@ def decode_image_url(url: str) -> InputImage:
 
 
 def _split_markdown(text: str, images: list[InputImage]) -> str:
-    # The gateway turns `![..](data:...)` into an image part; the rest stays text.
-    def take(match: re.Match[str]) -> str:
+    # The gateway turns `![..](data:...)` into an image part and, like its splitter, drops
+    # the text after the last image of the part.
+    kept: list[str] = []
+    end = 0
+    for match in _MARKDOWN_IMAGE.finditer(text):
+        kept.append(text[end : match.start()])
         images.append(decode_image_url(match.group(1)))
-        return ""
-
-    return _MARKDOWN_IMAGE.sub(take, text)
+        end = match.end()
+    return "".join(kept) if end else text
 
 
 def _content_text(content: Any, images: list[InputImage]) -> str:

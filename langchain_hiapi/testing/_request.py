@@ -138,8 +138,10 @@ def parse_chat(body: Any, next_call_id: Callable[[], str]) -> ChatRequest:
             "convert_request_failed",
         )
     stream_options = body.get("stream_options")
-    include_usage = not (
-        isinstance(stream_options, dict) and stream_options.get("include_usage") is False
+    # new-api sends the usage chunk when stream_options is absent or include_usage is true:
+    # `{}` and `{"include_usage": false}` both turn it off.
+    include_usage = (
+        not isinstance(stream_options, dict) or stream_options.get("include_usage") is True
     )
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):

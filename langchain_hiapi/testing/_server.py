@@ -39,6 +39,9 @@ from langchain_hiapi.testing._wire import (
 DEFAULT_API_KEY = "hiapi-emulator-key"
 TASKS_PATH = "/v1/tasks"
 STATS_PATH = "/_emulator/stats"
+# A prompt holding this is blocked like the gateway blocks unsafe prompts (400).
+BLOCK_FLAG = "[blocked]"
+PROMPT_BLOCKED = "prompt_blocked"
 _MALFORMED = '{"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"delta":'
 
 
@@ -594,6 +597,16 @@ class HiAPIEmulator:
         if record.json is None:
             raise ApiError(400, "invalid request body: not JSON", "invalid_request")
         req = parse_chat(record.json, self._next_call_id)
+        if BLOCK_FLAG in req.conv.last_user_text:
+            # new-api: type and code prompt_blocked, no request-id suffix (prompt billed).
+            raise ApiError(
+                400,
+                "the prompt was blocked by the upstream's safety filter",
+                PROMPT_BLOCKED,
+                PROMPT_BLOCKED,
+                with_request_id=False,
+            )
+        blocked = reply is not None and reply.prompt_blocked
         if req.model in IMAGE_MODELS:
             answer = answer_image(req, full_size=self.full_size, noise=self.noise)
         else:
@@ -603,10 +616,18 @@ class HiAPIEmulator:
             finish = not (reply is not None and reply.done_without_finish)
             return _Stream(
                 stream_payloads(
-                    answer, completion_id, created, include_usage=req.include_usage, finish=finish
+                    answer,
+                    completion_id,
+                    created,
+                    include_usage=req.include_usage,
+                    finish=finish,
+                    blocked=blocked,
                 )
             )
-        body = dumps(completion_object(answer, completion_id, created)).encode("utf-8")
+        completion = completion_object(answer, completion_id, created)
+        if blocked:
+            completion["choices"] = []
+        body = dumps(completion).encode("utf-8")
         return _Plain(200, body, headers=headers)
 
 

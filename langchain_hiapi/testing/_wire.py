@@ -18,17 +18,27 @@ class ApiError(Exception):
     """
 
     def __init__(
-        self, status: int, message: str, code: str | int = "", type_: str = "new_api_error"
+        self,
+        status: int,
+        message: str,
+        code: str | int = "",
+        type_: str = "new_api_error",
+        *,
+        with_request_id: bool = True,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.type = type_
+        self.with_request_id = with_request_id
 
     def body(self, request_id: str) -> dict[str, Any]:
-        """Returns the error JSON body, message suffixed like new-api's."""
-        return error_body(f"{self.message} (request id: {request_id})", self.code, self.type)
+        """Returns the error JSON body, message suffixed like new-api's (when it does)."""
+        message = (
+            f"{self.message} (request id: {request_id})" if self.with_request_id else (self.message)
+        )
+        return error_body(message, self.code, self.type)
 
 
 def error_body(message: str, code: str | int = "", type_: str = "new_api_error") -> dict[str, Any]:
@@ -40,6 +50,7 @@ def error_body(message: str, code: str | int = "", type_: str = "new_api_error")
 _DEFAULT_ERRORS: dict[int, tuple[str, str | int]] = {
     400: ("Request contains an invalid argument.", "invalid_request"),
     401: ("Invalid token", ""),
+    402: ("insufficient account balance", "insufficient_user_quota"),
     403: ("user quota is not enough", "insufficient_user_quota"),
     404: ("Not Found", "not_found"),
     409: ("upstream is busy, please retry later", "upstream_busy"),
@@ -184,6 +195,7 @@ def stream_payloads(
     *,
     include_usage: bool = True,
     finish: bool = True,
+    blocked: bool = False,
 ) -> list[str]:
     """Builds the `data:` payloads of a stream, `[DONE]` included.
 
@@ -194,6 +206,8 @@ def stream_payloads(
         include_usage: Send the usage chunk (`choices: []`) before `[DONE]`.
         finish: Send the finish chunk and the usage chunk; false imitates an upstream
             failure mid-stream (content, then `[DONE]` only).
+        blocked: A prompt blocked mid-stream: the role chunk, a `choices: []` chunk, the
+            usage chunk (if asked for) and `[DONE]`; no content and no finish chunk.
 
     Returns:
         JSON texts, then `[DONE]`.
@@ -213,7 +227,26 @@ def stream_payloads(
             }
         )
 
+    def usage_chunk(usage: dict[str, Any] | None) -> str:
+        return dumps(
+            {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": answer.model,
+                "system_fingerprint": None,
+                "choices": [],
+                "usage": usage,
+            }
+        )
+
     out = [chunk({"content": "", "role": "assistant"})]
+    if blocked:
+        out.append(usage_chunk(None))
+        if include_usage:
+            out.append(usage_chunk(answer.usage))
+        out.append("[DONE]")
+        return out
     out.extend(chunk({"reasoning_content": piece}) for piece in answer.reasoning)
     out.extend(chunk({"content": piece}) for piece in answer.pieces if piece)
     for index, call in enumerate(answer.tool_calls):
@@ -232,18 +265,6 @@ def stream_payloads(
     if finish:
         out.append(chunk({}, answer.finish_reason))
         if include_usage:
-            out.append(
-                dumps(
-                    {
-                        "id": completion_id,
-                        "object": "chat.completion.chunk",
-                        "created": created,
-                        "model": answer.model,
-                        "system_fingerprint": None,
-                        "choices": [],
-                        "usage": answer.usage,
-                    }
-                )
-            )
+            out.append(usage_chunk(answer.usage))
     out.append("[DONE]")
     return out

@@ -328,3 +328,66 @@ def test_stop_is_fast_with_open_connections() -> None:
     with pytest.raises(httpx.TransportError):
         client.get(emulator.base_url + "/models", timeout=1)
     client.close()
+
+
+# ------------------------------------------------------------------------ corrected contract (§4)
+
+
+def _stream_events(client: httpx.Client, body: dict[str, Any]) -> list[Any]:
+    with client.stream("POST", CHAT, json={**body, "stream": True}) as response:
+        assert response.status_code == 200
+        lines = [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
+    return [line if line == "[DONE]" else json.loads(line) for line in lines]
+
+
+@pytest.mark.parametrize(
+    ("options", "usage_sent"),
+    [(None, True), ({"include_usage": True}, True), ({}, False), ({"include_usage": False}, False)],
+)
+def test_usage_chunk_only_when_asked_or_by_default(
+    client: httpx.Client, options: Any, usage_sent: bool
+) -> None:
+    body = _chat() if options is None else _chat(stream_options=options)
+    events = _stream_events(client, body)
+    assert any(e != "[DONE]" and e["choices"] == [] for e in events) is usage_sent
+
+
+def test_prompt_with_blocked_flag_is_400_prompt_blocked(client: httpx.Client) -> None:
+    body = _chat(messages=[{"role": "user", "content": "draw [blocked] things"}])
+    response = client.post(CHAT, json=body)
+    assert response.status_code == 400
+    error = _error(response)
+    assert error["type"] == error["code"] == "prompt_blocked"
+    assert "(request id:" not in error["message"]
+
+
+def test_scripted_legacy_blocked_prompt_shapes(emu: HiAPIEmulator, client: httpx.Client) -> None:
+    emu.queue(Reply(prompt_blocked=True), Reply(prompt_blocked=True))
+    plain = client.post(CHAT, json=_chat())
+    assert plain.status_code == 200
+    assert plain.json()["choices"] == []
+    events = _stream_events(client, _chat())
+    assert events[-1] == "[DONE]"
+    chunks = events[:-1]
+    assert chunks[1]["choices"] == [] and chunks[1]["usage"] is None  # the block
+    assert chunks[2]["choices"] == [] and chunks[2]["usage"]  # the usage chunk
+    assert not any(c["choices"] and c["choices"][0]["finish_reason"] for c in chunks)
+
+
+def test_text_after_the_last_image_of_a_part_is_dropped(client: httpx.Client) -> None:
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ"
+        "/pLvAAAAAElFTkSuQmCC"
+    )
+    text = f"keep this ![image](data:image/png;base64,{png}) dropped tail"
+    body = _chat(messages=[{"role": "user", "content": [{"type": "text", "text": text}]}])
+    content = client.post(CHAT, json=body).json()["choices"][0]["message"]["content"]
+    assert "keep this" in content
+    assert "dropped tail" not in content
+
+
+def test_402_is_insufficient_balance(emu: HiAPIEmulator, client: httpx.Client) -> None:
+    emu.queue(Reply(status=402))
+    response = client.post(CHAT, json=_chat())
+    assert response.status_code == 402
+    assert _error(response)["code"] == "insufficient_user_quota"

@@ -116,10 +116,13 @@ def test_multi_turn_edit_sends_image_back(vcr: Any) -> None:
     check_image_reply(edited, "1:1")
     # The second request carried the first image back inside the assistant text, which the
     # gateway splits into an image part (HiAPI's multi-turn editing).
+    # Each text part ends right after its image (the gateway drops text after the last one).
     sent = json.loads(vcr.requests[1].body)["messages"]
     assert sent[1]["role"] == "assistant"
-    assert "![" in sent[1]["content"]
-    assert "data:" + original.mime_type + ";base64," in sent[1]["content"]
+    (part,) = sent[1]["content"]
+    assert part["type"] == "text"
+    assert part["text"].endswith(")")
+    assert "![image](data:" + original.mime_type + ";base64," in part["text"]
     assert sent[2] == {"role": "user", "content": "make it blue"}
 
 

@@ -46,7 +46,8 @@ CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
     ("stop", [1, 2], "stop"),
     ("stop", ["a", "b", "c", "d", "e", "f"], "stop"),
     ("model_kwargs", "x", "model_kwargs"),
-    ("model_kwargs", {"seed": object()}, "JSON"),
+    ("model_kwargs", {"top_k": object()}, "JSON"),
+    ("model_kwargs", {"seed": object()}, "seed"),  # a field: moved there and validated
     ("extra_body", "x", "extra_body"),
     ("extra_body", {"google": {"imageConfig": {"aspectRatio": "1:1"}}}, "snake_case"),
     ("extra_body", {"google": "x"}, "extra_body.google"),
@@ -93,12 +94,19 @@ async def test_empty_model_name(emu: HiAPIEmulator) -> None:
 
 
 async def test_camel_case_extra_body_in_model_kwargs(emu: HiAPIEmulator) -> None:
-    llm = ChatHiAPI(
-        model=IMAGE_MODEL,
-        base_url=emu.base_url,
-        api_key=emu.api_key,
-        model_kwargs={"extra_body": {"google": {"imageConfig": {"aspectRatio": "1:1"}}}},
-    )
+    # extra_body is a field: from model_kwargs it moves there (with a warning), checked.
+    with (
+        pytest.warns(UserWarning, match="extra_body is a ChatHiAPI parameter"),
+        pytest.raises(ValueError, match="snake_case"),
+    ):
+        ChatHiAPI(
+            model=IMAGE_MODEL,
+            base_url=emu.base_url,
+            api_key=emu.api_key,
+            model_kwargs={"extra_body": {"google": {"imageConfig": {"aspectRatio": "1:1"}}}},
+        )
+    llm = ChatHiAPI(model=IMAGE_MODEL, base_url=emu.base_url, api_key=emu.api_key)
+    llm.model_kwargs = {"extra_body": {"google": {"imageConfig": {"aspectRatio": "1:1"}}}}
     with pytest.raises(ValueError, match="snake_case"):
         llm.invoke("draw a cat")
     assert emu.requests == []

@@ -23,6 +23,7 @@ from langchain_hiapi.errors import (
     InvalidResponseError,
     ModelNotFoundError,
     PermissionDeniedError,
+    PromptBlockedError,
     RateLimitError,
 )
 from langchain_hiapi.testing import HiAPIEmulator, Reply
@@ -151,7 +152,7 @@ NON_RETRYABLE = {
     "403-quota": (Reply(status=403), InsufficientQuotaError, 403, "insufficient_user_quota"),
     "400-prompt-blocked": (
         Reply(status=400, body=error_body("prompt blocked by safety", "prompt_blocked")),
-        BadRequestError,
+        PromptBlockedError,
         400,
         "prompt_blocked",
     ),
@@ -202,7 +203,7 @@ async def test_real_model_not_found(emu: HiAPIEmulator, make_llm: Any, mode: str
 # ------------------------------------------------------------------------ transient 5xx
 
 TRANSIENT_5XX = {
-    500: error_body("upstream returned an empty response", "empty_response"),
+    500: error_body("do request failed: connection reset by peer", "do_request_failed"),
     502: error_body("bad response status code 502", "bad_response_status_code"),
     503: error_body("service temporarily unavailable", "upstream_error", "upstream_error"),
     504: error_body("upstream timed out", "upstream_timeout"),
@@ -233,6 +234,20 @@ async def test_5xx_storm_gives_internal_server_error(
     assert info.value.status_code == status
     assert len(emu.requests) == 3
     assert len(sleeps.delays) == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_billed_empty_response_is_never_retried(
+    emu: HiAPIEmulator, make_llm: Any, mode: str, kind: str
+) -> None:
+    """500 `empty_response`: the gateway billed the prompt, so a retry would bill it again."""
+    emu.queue(Reply(status=500))  # the emulator's 500 is the contract's empty_response
+    llm, sleeps = make_llm(max_retries=3)
+    with pytest.raises(InternalServerError) as info:
+        await call(llm, mode, kind, "hi")
+    assert info.value.code == "empty_response"
+    assert len(emu.requests) == 1
+    assert sleeps.delays == []
 
 
 HTML_PAGE = (
@@ -356,3 +371,51 @@ async def test_truncated_json_body(emu: HiAPIEmulator, make_llm: Any, mode: str)
     assert info.value.status_code == 200
     assert len(emu.requests) == 1
     assert sleeps.delays == []
+
+
+# ------------------------------------------------------------------------ blocked prompts, quota
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("shape", ["400", "legacy-200"])
+async def test_blocked_prompt_is_prompt_blocked_error_in_every_shape(
+    emu: HiAPIEmulator, make_llm: Any, mode: str, kind: str, shape: str
+) -> None:
+    """400 `prompt_blocked`, a 200 with `choices: []`, a stream ending on `choices: []`."""
+    llm, sleeps = make_llm(max_retries=3)
+    prompt = "draw [blocked] things" if shape == "400" else "draw things"
+    if shape == "legacy-200":
+        emu.queue(Reply(prompt_blocked=True))
+    with pytest.raises(PromptBlockedError) as info:
+        await call(llm, mode, kind, prompt)
+    assert isinstance(info.value, BadRequestError)
+    assert info.value.code == "prompt_blocked"
+    assert len(emu.requests) == 1  # billed: never re-sent
+    assert sleeps.delays == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(status=403, body=error_body("token quota too low", "pre_consume_token_quota_failed")),
+        Reply(status=402),
+    ],
+    ids=["403-pre-consume", "402"],
+)
+async def test_quota_answers_are_insufficient_quota(
+    emu: HiAPIEmulator, make_llm: Any, mode: str, reply: Reply
+) -> None:
+    emu.queue(reply)
+    llm, _ = make_llm()
+    with pytest.raises(InsufficientQuotaError):
+        await invoke(llm, mode, "hi")
+    assert len(emu.requests) == 1
+
+
+async def test_401_mentions_exhausted_and_expired_keys(
+    emu: HiAPIEmulator, make_llm: Any, mode: str
+) -> None:
+    llm, _ = make_llm(api_key="sk-used-up")
+    with pytest.raises(AuthenticationError) as info:
+        await invoke(llm, mode, "hi")
+    assert "expired" in str(info.value) and "quota" in str(info.value)

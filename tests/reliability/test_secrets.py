@@ -148,7 +148,7 @@ async def test_key_not_in_debug_logs(
     for name in (None, "langchain_hiapi", "httpx", "httpcore"):
         caplog.set_level(logging.DEBUG, logger=name)
     llm = model(secret_emu.base_url)
-    secret_emu.queue(Reply(status=429), Reply(status=500))
+    secret_emu.queue(Reply(status=429), Reply(status=502))
     try:
         await invoke(llm, mode, "hello")  # two retries, then success
         await stream(llm, mode, "hello")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import httpx
@@ -124,7 +125,7 @@ def test_no_extra_body_when_nothing_configured() -> None:
         ({"image_config": {"aspect_ratio": "7:3"}}, {}, "aspect_ratio"),
         ({"model": "Nano-Banana", "image_config": {"image_size": "2K"}}, {}, "Nano-Banana"),
         ({}, {"image_config": {"image_size": "8K"}}, "image_size"),
-        ({"model": "Nano-Banana-2"}, {"image_config": {"image_size": "4K"}}, "Nano-Banana-2"),
+        ({"model": "Nano-Banana"}, {"image_config": {"image_size": "4K"}}, "Nano-Banana"),
         ({}, {"image_config": {"aspectRatio": "1:1"}}, "aspect_ratio"),
         ({}, {"extra_body": {"google": {"thinkingConfig": {}}}}, "thinking_config"),
         ({}, {"stop": ["a", "b", "c", "d", "e", "f"]}, "stop"),
@@ -397,7 +398,10 @@ def test_multi_turn_edit_sends_image_back() -> None:
     first = llm.invoke("Draw a cat")
     llm.invoke([HumanMessage("Draw a cat"), first, HumanMessage("make it blue")])
     sent = rec.bodies[1]["messages"]
-    assert sent[1] == {"role": "assistant", "content": f"Here is your cat\n{markdown_image(PNG)}"}
+    assert sent[1] == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": f"Here is your cat\n{markdown_image(PNG)}"}],
+    }
     assert sent[2] == {"role": "user", "content": "make it blue"}
 
 
@@ -463,3 +467,158 @@ async def test_adaptive_rate_limit_absorbs_429_and_keeps_langchain_rate_limiter(
     plain = make_llm(Recorder(too_many, json_answer(IMAGE_REPLY)), api_key=key)
     with pytest.raises(RateLimitError):
         plain.invoke("Draw a cat")
+
+
+# ------------------------------------------------------------------------ ChatOpenAI conventions
+
+
+def test_unknown_arguments_warn_and_are_sent_from_model_kwargs() -> None:
+    rec = Recorder(json_answer(chat_reply("hi")))
+    with pytest.warns(UserWarning, match="top_k is not a ChatHiAPI parameter"):
+        llm = make_llm(rec, model="gpt-4o-mini", top_k=40)
+    assert llm.model_kwargs == {"top_k": 40}
+    llm.invoke("hi")
+    assert rec.bodies[0]["top_k"] == 40
+
+
+def test_a_field_given_in_model_kwargs_moves_to_the_field() -> None:
+    rec = Recorder(json_answer(chat_reply("hi")))
+    with pytest.warns(UserWarning, match="temperature is a ChatHiAPI parameter"):
+        llm = make_llm(rec, model="gpt-4o-mini", model_kwargs={"temperature": 0.3})
+    assert llm.temperature == 0.3
+    assert llm.model_kwargs == {}
+
+
+def test_openai_parameters_are_fields_and_sent() -> None:
+    rec = Recorder(json_answer(chat_reply("hi")))
+    fields: dict[str, Any] = {
+        "n": 2,
+        "presence_penalty": 0.1,
+        "frequency_penalty": 0.5,
+        "logprobs": True,
+        "top_logprobs": 3,
+        "logit_bias": {50256: -100},
+        "reasoning_effort": "low",
+        "max_completion_tokens": 64,
+        "service_tier": "flex",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # none of them is an "unknown argument"
+        llm = make_llm(rec, model="gpt-4o-mini", **fields)
+    llm.invoke("hi")
+    sent = rec.bodies[0]
+    assert {k: sent[k] for k in fields} == {**fields, "logit_bias": {"50256": -100}}
+
+
+def test_request_timeout_is_an_alias_of_timeout() -> None:
+    llm = ChatHiAPI(api_key="k", request_timeout=12.0)
+    assert llm.timeout == 12.0
+    assert llm.request_timeout == 12.0
+
+
+def test_default_query_is_added_to_every_request() -> None:
+    rec = Recorder(json_answer(chat_reply("hi")))
+    make_llm(rec, model="gpt-4o-mini", default_query={"api-version": "2"}).invoke("hi")
+    assert rec.requests[0].url.params["api-version"] == "2"
+
+
+def test_hiapi_api_base_is_read_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HIAPI_BASE_URL", raising=False)
+    monkeypatch.setenv("HIAPI_API_BASE", "https://base.test/v1")
+    assert ChatHiAPI(api_key="k").base_url == "https://base.test/v1"
+    monkeypatch.setenv("HIAPI_BASE_URL", "https://url.test/v1")  # the documented name wins
+    assert ChatHiAPI(api_key="k").base_url == "https://url.test/v1"
+
+
+def test_n_must_be_one_when_streaming() -> None:
+    with pytest.raises(ValueError, match="n must be 1"):
+        ChatHiAPI(api_key="k", n=2, streaming=True)
+    rec = Recorder(sse_answer(stream_events([{"content": "x"}])))
+    with pytest.raises(ValueError, match="n must be 1"):
+        list(make_llm(rec, model="gpt-4o-mini").stream("hi", n=3))
+    assert rec.requests == []
+
+
+def test_n_choices_become_generations() -> None:
+    reply = chat_reply("one")
+    reply["choices"].append(
+        {"index": 1, "finish_reason": "stop", "message": {"role": "assistant", "content": "two"}}
+    )
+    llm = make_llm(Recorder(json_answer(reply)), model="gpt-4o-mini", n=2)
+    result = llm.generate([[HumanMessage("hi")]])
+    assert [g.text for g in result.generations[0]] == ["one", "two"]
+
+
+@pytest.mark.parametrize(
+    ("field", "call", "expected"),
+    [
+        (True, {}, {"include_usage": True}),
+        (True, {"stream_usage": False}, {"include_usage": False}),
+        (False, {}, {"include_usage": False}),
+        (False, {"stream_usage": True}, {"include_usage": True}),
+        (True, {"stream_options": {"include_usage": False}}, {"include_usage": False}),
+        (False, {"stream_options": {"x": 1}}, {"x": 1, "include_usage": False}),
+    ],
+)
+def test_stream_usage_per_call(field: bool, call: dict[str, Any], expected: Any) -> None:
+    rec = Recorder(sse_answer(stream_events([{"content": "x"}])))
+    llm = make_llm(rec, model="gpt-4o-mini", stream_usage=field)
+    list(llm.stream("hi", **call))
+    body = rec.bodies[0]
+    assert body["stream_options"] == expected
+    assert "stream_usage" not in body
+
+
+def test_stream_usage_is_never_sent_by_invoke() -> None:
+    rec = Recorder(json_answer(chat_reply("hi")))
+    make_llm(rec, model="gpt-4o-mini").invoke("hi", stream_usage=True)
+    assert "stream_usage" not in rec.bodies[0] and "stream_options" not in rec.bodies[0]
+
+
+def test_package_version_is_in_run_metadata() -> None:
+    from langchain_hiapi import __version__
+
+    llm = ChatHiAPI(api_key="k")
+    assert llm.metadata is not None
+    assert llm.metadata["lc_versions"]["langchain-hiapi"] == __version__
+    assert __version__ and __version__[0].isdigit()
+
+
+def test_model_name_and_image_tokens_reach_the_message() -> None:
+    rec = Recorder(json_answer(IMAGE_REPLY))
+    message = make_llm(rec, model="Nano-Banana-Pro").invoke("cat")
+    assert message.response_metadata["model_name"] == "gemini-3-pro-image-preview"
+    assert message.usage_metadata is not None
+    assert message.usage_metadata["output_token_details"]["image"] == 1290
+
+
+# ------------------------------------------------------------------------ image options
+
+
+def test_nano_banana_2_takes_4k() -> None:
+    rec = Recorder(json_answer(IMAGE_REPLY))
+    make_llm(rec, model="Nano-Banana-2", image_config={"image_size": "4K"}).invoke("cat")
+    assert rec.bodies[0]["extra_body"]["google"]["image_config"] == {"image_size": "4K"}
+
+
+def test_image_defaults_are_not_sent_to_a_per_call_text_model() -> None:
+    rec = Recorder(json_answer(chat_reply("hi")))
+    thinking = {"thinking_budget": 128}
+    llm = make_llm(
+        rec,
+        model="Nano-Banana-Pro",
+        image_config={"aspect_ratio": "16:9", "image_size": "4K"},
+        extra_body={"google": {"image_config": {"x": 1}, "thinking_config": thinking}},
+    )
+    llm.invoke("hi", model="gpt-4o-mini")
+    llm.invoke("hi", model="Nano-Banana-2")
+    llm.invoke("hi", model="gpt-4o-mini", image_config={"aspect_ratio": "1:1"})
+    text, image, explicit = rec.bodies
+    assert text["extra_body"] == {"google": {"thinking_config": thinking}}
+    assert image["extra_body"]["google"]["image_config"] == {
+        "x": 1,
+        "aspect_ratio": "16:9",
+        "image_size": "4K",
+    }
+    # An image_config given for the call itself is the caller's explicit choice.
+    assert explicit["extra_body"]["google"]["image_config"] == {"aspect_ratio": "1:1"}

@@ -36,7 +36,6 @@ from langchain_hiapi.errors import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
-    BadRequestError,
     HiAPIError,
     InsufficientQuotaError,
     InternalServerError,
@@ -44,6 +43,7 @@ from langchain_hiapi.errors import (
     ModelNotFoundError,
     NotFoundError,
     PermissionDeniedError,
+    PromptBlockedError,
     RateLimitError,
     StreamError,
     error_from_response,
@@ -267,7 +267,8 @@ def test_retry_policy_validation() -> None:
 @pytest.mark.parametrize(
     ("reply", "cls", "code"),
     [
-        (error_reply(400, "blocked", "prompt_blocked"), BadRequestError, "prompt_blocked"),
+        (error_reply(400, "blocked", "prompt_blocked"), PromptBlockedError, "prompt_blocked"),
+        (error_reply(500, "empty", "empty_response"), InternalServerError, "empty_response"),
         (error_reply(401, "Invalid token"), AuthenticationError, None),
         (error_reply(403, "banned", "access_denied"), PermissionDeniedError, "access_denied"),
         (

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+from typing import Any
 
 import pytest
 from langchain_core.messages import (
@@ -20,7 +22,7 @@ from langchain_hiapi._convert import (
     reply_to_message,
     reply_to_result,
 )
-from langchain_hiapi.errors import InvalidResponseError
+from langchain_hiapi.errors import BadRequestError, InvalidResponseError, PromptBlockedError
 from tests.unit_tests._wire import USAGE, chat_reply, markdown_image, png_b64
 
 PNG = png_b64(4, 3)
@@ -134,7 +136,44 @@ def test_unsupported_message_type() -> None:
 def test_generated_image_round_trips_as_markdown_in_assistant_text() -> None:
     reply = reply_to_message(chat_reply(f"Here is your cat\n{markdown_image(PNG)}"))
     wire = message_to_wire(reply)
-    assert wire == {"role": "assistant", "content": f"Here is your cat\n{markdown_image(PNG)}"}
+    assert wire == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": f"Here is your cat\n{markdown_image(PNG)}"}],
+    }
+
+
+def test_assistant_text_parts_end_after_each_image() -> None:
+    # The gateway drops the text after the last image of a text part: every part ends with
+    # an image and the trailing prose is a part of its own.
+    text = f"One\n{markdown_image(PNG)}\nbetween\n{markdown_image(PNG, 'image/jpeg')}\nafter"
+    wire = message_to_wire(reply_to_message(chat_reply(text)))
+    assert wire["content"] == [
+        {"type": "text", "text": f"One\n{markdown_image(PNG)}"},
+        {"type": "text", "text": f"\nbetween\n{markdown_image(PNG, 'image/jpeg')}"},
+        {"type": "text", "text": "\nafter"},
+    ]
+    # A string content holding data-URI images is split the same way.
+    assert message_to_wire(AIMessage(text))["content"] == wire["content"]
+
+
+def test_assistant_text_without_data_images_stays_a_string() -> None:
+    ai = AIMessage(["Look: ", {"type": "image", "url": "https://x.test/a.png"}, "done"])
+    assert message_to_wire(ai)["content"] == "Look: \n![image](https://x.test/a.png)done"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "clip\n[media](data:audio/wav;base64,UklGRg==)\nend",
+        ["clip", {"type": "audio", "base64": "UklGRg==", "mime_type": "audio/wav"}, "\nend"],
+        ["clip", {"type": "file", "base64": "JVBERi0=", "mime_type": "audio/wav"}, "\nend"],
+    ],
+)
+def test_assistant_non_image_media_is_never_sent(content: Any) -> None:
+    with pytest.warns(UserWarning, match=r"messages\[0\]: the assistant's audio/wav media"):
+        wire = message_to_wire(AIMessage(content))
+    assert wire["content"] == "clip\n[audio/wav omitted]\nend"
+    assert "UklGRg" not in json.dumps(wire) and "JVBERi0" not in json.dumps(wire)
 
 
 def test_ai_image_block_without_text_and_reasoning_skipped() -> None:
@@ -145,7 +184,10 @@ def test_ai_image_block_without_text_and_reasoning_skipped() -> None:
             "done",
         ]
     )
-    assert message_to_wire(ai)["content"] == f"{markdown_image(PNG, 'image/webp')}done"
+    assert message_to_wire(ai)["content"] == [
+        {"type": "text", "text": markdown_image(PNG, "image/webp")},
+        {"type": "text", "text": "done"},
+    ]
 
 
 # ------------------------------------------------------------------------ replies
@@ -249,7 +291,7 @@ def test_reasoning_and_usage() -> None:
         "output_tokens": 1290,
         "total_tokens": 1305,
         "input_token_details": {"cache_read": 3},
-        "output_token_details": {"reasoning": 7},
+        "output_token_details": {"reasoning": 7, "image": 1290},
     }
     assert message.response_metadata["token_usage"] == USAGE
     assert (
@@ -281,8 +323,8 @@ def test_tool_calls_and_invalid_tool_calls() -> None:
     "bad",
     [
         [],
-        {"choices": []},
         {"choices": [{"index": 0}]},
+        {"choices": "none"},
         {"error": {"message": "boom"}},
         {"choices": [{"message": {"content": 5}}]},
     ],
@@ -300,3 +342,109 @@ def test_result_carries_llm_output() -> None:
         "id": "chatcmpl-20251201123456789abc",
     }
     assert result.generations[0].generation_info == {"finish_reason": "stop"}
+
+
+def test_input_and_output_image_tokens_are_usage_details() -> None:
+    usage = {
+        "prompt_tokens": 300,
+        "completion_tokens": 1300,
+        "total_tokens": 1600,
+        "prompt_tokens_details": {"cached_tokens": 0, "text_tokens": 42, "image_tokens": 258},
+        "completion_tokens_details": {"reasoning_tokens": 0, "image_tokens": 1290},
+    }
+    message = reply_to_message(chat_reply("x", usage=usage))
+    assert message.usage_metadata is not None
+    assert message.usage_metadata["input_token_details"] == {"cache_read": 0, "image": 258}
+    assert message.usage_metadata["output_token_details"] == {"reasoning": 0, "image": 1290}
+
+
+def test_upstream_model_name_is_kept() -> None:
+    message = reply_to_message(chat_reply("x", model="gemini-3-pro-image-preview"))
+    assert message.response_metadata["model_name"] == "gemini-3-pro-image-preview"
+
+
+def test_reply_without_choices_is_a_blocked_prompt() -> None:
+    # Gateways before 2025-12-27 answered a blocked prompt with HTTP 200 and no choices.
+    reply = chat_reply("x")
+    reply["choices"] = []
+    with pytest.raises(PromptBlockedError) as info:
+        reply_to_result(reply)
+    assert isinstance(info.value, BadRequestError)
+    assert info.value.status_code == 200
+    assert info.value.code == "prompt_blocked"
+
+
+def test_content_filter_finish_reason_is_in_response_metadata() -> None:
+    message = reply_to_message(chat_reply("", finish_reason="content_filter"))
+    assert message.response_metadata["finish_reason"] == "content_filter"
+
+
+def test_every_choice_is_a_generation_with_its_logprobs() -> None:
+    reply = chat_reply("first")
+    logprobs = {"content": [{"token": "x", "logprob": -0.1}]}
+    reply["choices"][0]["logprobs"] = logprobs
+    reply["choices"].append(
+        {"index": 1, "finish_reason": "stop", "message": {"role": "assistant", "content": "two"}}
+    )
+    result = reply_to_result(reply)
+    assert [g.message.content for g in result.generations] == ["first", "two"]
+    assert result.generations[0].message.response_metadata["logprobs"] == logprobs
+    assert result.generations[0].generation_info == {"finish_reason": "stop", "logprobs": logprobs}
+
+
+# ------------------------------------------------------------------------ hostile replies
+
+
+def _tool_reply(arguments: Any, **function: Any) -> dict[str, Any]:
+    call = {"id": "c1", "type": "function", "function": {"name": "f", **function}}
+    call["function"]["arguments"] = arguments
+    return chat_reply(None, finish_reason="tool_calls", tool_calls=[call])
+
+
+@pytest.mark.parametrize("depth", [150, 900, 5000, 100_000])
+def test_deeply_nested_tool_arguments_are_an_invalid_tool_call(depth: int) -> None:
+    arguments = '{"a":' + "[" * depth + "]" * depth + "}"
+    message = reply_to_message(_tool_reply(arguments))
+    assert message.tool_calls == []
+    (invalid,) = message.invalid_tool_calls
+    assert invalid["args"] == arguments
+    assert "nested" in (invalid["error"] or "")
+
+
+def test_moderately_nested_tool_arguments_are_fine() -> None:
+    arguments = '{"a":' + "[" * 50 + "]" * 50 + "}"
+    assert reply_to_message(_tool_reply(arguments)).tool_calls[0]["name"] == "f"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "function"),
+    [({"already": "parsed"}, {}), ('{"a": 1}', {"name": 5}), ("[1, 2]", {}), (7, {})],
+)
+def test_odd_tool_call_shapes_are_valid_or_invalid_calls(arguments: Any, function: Any) -> None:
+    message = reply_to_message(_tool_reply(arguments, **function))
+    assert len(message.tool_calls) + len(message.invalid_tool_calls) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), float("inf"), 1e300, 10**40, -5, "12", [3], {"n": 1}, True],
+)
+@pytest.mark.parametrize("field", ["prompt_tokens", "total_tokens", "details"])
+def test_unusable_usage_numbers_are_left_out_with_a_warning(value: Any, field: str) -> None:
+    usage: dict[str, Any] = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}
+    if field == "details":
+        usage["completion_tokens_details"] = {"image_tokens": value}
+    else:
+        usage[field] = value
+    with pytest.warns(UserWarning, match="unusable token count"):
+        message = reply_to_message(chat_reply("fine", usage=usage))
+    assert message.content == "fine"
+    assert message.usage_metadata is None
+    assert message.response_metadata["token_usage"] == usage  # the raw numbers stay visible
+
+
+def test_non_string_ids_are_ignored() -> None:
+    reply = chat_reply("x")
+    reply["id"] = 12345
+    message = reply_to_message(reply)
+    assert message.id is None and message.content == "x"

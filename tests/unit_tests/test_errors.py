@@ -24,6 +24,7 @@ from langchain_hiapi.errors import (
     ModelNotFoundError,
     NotFoundError,
     PermissionDeniedError,
+    PromptBlockedError,
     RateLimitError,
     StreamError,
     error_from_response,
@@ -41,10 +42,15 @@ def wire(
 @pytest.mark.parametrize(
     ("status", "body", "cls"),
     [
-        (400, wire("blocked", "prompt_blocked"), BadRequestError),
+        (400, wire("blocked", "prompt_blocked"), PromptBlockedError),
+        (400, wire("blocked", "prompt_blocked", type_="prompt_blocked"), PromptBlockedError),
+        (400, wire("bad", "invalid_request"), BadRequestError),
         (401, wire("Invalid token"), AuthenticationError),
         (403, wire("denied", "access_denied"), PermissionDeniedError),
         (403, wire("no money", "insufficient_user_quota"), InsufficientQuotaError),
+        (403, wire("short", "pre_consume_token_quota_failed"), InsufficientQuotaError),
+        (402, wire("insufficient balance"), InsufficientQuotaError),
+        (403, wire("user banned"), PermissionDeniedError),
         (404, wire("nope"), NotFoundError),
         (503, wire("no channel", "model_not_found"), ModelNotFoundError),
         (404, wire("no channel", "model_not_found"), ModelNotFoundError),
@@ -97,9 +103,17 @@ def test_numeric_code_kept_as_int() -> None:
 
 
 def test_empty_code_and_generic_type_give_plain_message() -> None:
-    err = error_from_response(401, wire("Invalid token"), {})
+    err = error_from_response(429, wire("slow down"), {})
     assert err.code is None
-    assert str(err) == "HiAPI 401: Invalid token"
+    assert str(err) == "HiAPI 429: slow down"
+
+
+def test_401_says_an_exhausted_or_expired_key_gives_it_too() -> None:
+    err = error_from_response(401, wire("Invalid token"), {})
+    assert isinstance(err, AuthenticationError)
+    assert err.message == "Invalid token"  # the gateway's words stay as sent
+    assert str(err).startswith("HiAPI 401: Invalid token (")
+    assert "expired" in str(err) and "used up its quota" in str(err)
 
 
 def test_type_used_when_no_code() -> None:

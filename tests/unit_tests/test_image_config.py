@@ -48,7 +48,7 @@ def test_constants_match_the_contract() -> None:
     assert IMAGE_SIZES == ("1K", "2K", "4K")
     assert MODEL_IMAGE_SIZES == {
         "Nano-Banana": ("1K",),
-        "Nano-Banana-2": ("1K", "2K"),
+        "Nano-Banana-2": ("1K", "2K", "4K"),  # Gemini 3.1 flash image: 4K as well
         "Nano-Banana-Pro": ("1K", "2K", "4K"),
     }
     assert frozenset({"Nano-Banana", "Nano-Banana-2", "Nano-Banana-Pro", "gpt-image-2"}) == (

@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessageChunk
 
 from langchain_hiapi._convert import reply_to_message
 from langchain_hiapi._stream import StreamAssembler
-from langchain_hiapi.errors import StreamError
+from langchain_hiapi.errors import BadRequestError, PromptBlockedError, StreamError
 from tests.unit_tests._wire import chat_reply, markdown_image, png_b64, stream_events
 
 PNG = png_b64(8, 5)
@@ -181,3 +181,93 @@ def test_v1_content_blocks_of_chunks() -> None:
     chunks, _ = assemble(stream_events([{"content": "hi "}, {"content": markdown_image(PNG)}]))
     blocks = [b for c in chunks for b in c.content_blocks]
     assert [b["type"] for b in blocks] == ["text", "image"]
+
+
+# ------------------------------------------------------------------------ blocked prompts
+
+
+def test_stream_ending_with_an_empty_choices_chunk_is_a_blocked_prompt() -> None:
+    # new-api: a `choices: []` chunk (no usage), then the usage chunk and [DONE]; no finish.
+    events = stream_events([], finish_reason=None)
+    base = {k: events[0][k] for k in ("id", "object", "created", "model")}
+    events.insert(1, {**base, "choices": [], "usage": None})
+    with pytest.raises(PromptBlockedError) as info:
+        assemble(events)
+    assert isinstance(info.value, BadRequestError)
+    assert info.value.code == "prompt_blocked"
+
+
+def test_stream_cut_after_content_is_not_a_blocked_prompt() -> None:
+    # An upstream failure mid-stream: content, then only the usage chunk (choices: []).
+    events = stream_events([{"content": "so far"}], finish_reason=None)
+    with pytest.raises(StreamError, match="before a finish_reason") as info:
+        assemble(events)
+    assert not isinstance(info.value, PromptBlockedError)
+
+
+def test_content_filter_finish_reason_is_in_stream_metadata() -> None:
+    _, aggregate = assemble(stream_events([{"content": "I can't"}], finish_reason="content_filter"))
+    assert aggregate.response_metadata["finish_reason"] == "content_filter"
+
+
+def test_stream_usage_has_image_tokens_and_upstream_model_name() -> None:
+    _, aggregate = assemble(stream_events([{"content": "x"}], model="gemini-3-pro-image-preview"))
+    assert aggregate.usage_metadata is not None
+    assert aggregate.usage_metadata["output_token_details"] == {"reasoning": 7, "image": 1290}
+    assert aggregate.response_metadata["model_name"] == "gemini-3-pro-image-preview"
+
+
+def test_stream_logprobs_add_up() -> None:
+    events = stream_events([{"content": "a"}, {"content": "b"}])
+    events[1]["choices"][0]["logprobs"] = {"content": [{"token": "a", "logprob": -1.0}]}
+    events[2]["choices"][0]["logprobs"] = {"content": [{"token": "b", "logprob": -2.0}]}
+    _, aggregate = assemble(events)
+    assert [t["token"] for t in aggregate.response_metadata["logprobs"]["content"]] == ["a", "b"]
+
+
+# ------------------------------------------------------------------------ hostile events
+
+
+def _tool_delta(arguments: Any, index: Any = 0, **extra: Any) -> dict[str, Any]:
+    return {"tool_calls": [{"index": index, "function": {"arguments": arguments}, **extra}]}
+
+
+def test_deeply_nested_streamed_tool_arguments_are_a_stream_error() -> None:
+    fragments = ['{"a":', "[" * 60, "[" * 60, "]" * 120 + "}"]
+    events = stream_events([_tool_delta(f) for f in fragments], finish_reason="tool_calls")
+    with pytest.raises(StreamError, match="deeper than 100"):
+        assemble(events)
+
+
+def test_brackets_inside_streamed_strings_do_not_count_as_nesting() -> None:
+    text = '"' + "[{" * 200 + '\\\\\\"[[["'  # ends in an escaped \\ and an escaped "
+    cut = text.index("\\") + 1  # a fragment ends right after a backslash
+    fragments = ['{"code": ', text[:7], text[7:cut], text[cut : cut + 2], text[cut + 2 :], "}"]
+    events = stream_events([_tool_delta(f) for f in fragments], finish_reason="tool_calls")
+    _, aggregate = assemble(events)
+    assert aggregate.tool_calls[0]["args"]["code"] == "[{" * 200 + '\\"[[['
+
+
+@pytest.mark.parametrize(
+    "delta",
+    [
+        {"tool_calls": ["not an object"]},
+        {"tool_calls": [{"index": 0, "function": "f"}]},
+        _tool_delta("{}", index="0"),
+        _tool_delta({"a": 1}),
+        {"tool_calls": {"index": 0}},
+    ],
+)
+def test_malformed_streamed_tool_calls_are_stream_errors(delta: dict[str, Any]) -> None:
+    with pytest.raises(StreamError):
+        assemble(stream_events([delta], finish_reason="tool_calls"))
+
+
+def test_non_string_stream_ids_and_bad_usage_do_not_break_the_stream() -> None:
+    events = stream_events([{"content": "hi"}], usage={"prompt_tokens": float("nan")})
+    for event in events:
+        event["id"] = 42
+    with pytest.warns(UserWarning, match="unusable token count"):
+        _, aggregate = assemble(events)
+    assert aggregate.content == "hi"
+    assert aggregate.usage_metadata is None

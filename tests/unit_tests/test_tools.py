@@ -365,7 +365,8 @@ def test_text_only_tool_refuses_images_given_directly(tmp_path: Path) -> None:
         (error_answer(429), "rate limiting requests (still after 0 retries)"),
         (error_answer(503, "model_not_found", "no channel"), "'Nano-Banana' is not available"),
         (error_answer(400, 400, "aspect ratio bad"), "HiAPI rejected the request"),
-        (error_answer(500, "empty_response"), "could not be generated. You may retry once"),
+        (error_answer(500, "empty_response"), "returned nothing for this prompt (the attempt"),
+        (error_answer(502, "bad_response_status_code"), "could not be generated. You may retry"),
     ],
 )
 @pytest.mark.parametrize("use_async", [False, True])
