@@ -58,21 +58,35 @@ def _data_uri(mime_type: str, data: str) -> str:
     return f"data:{mime_type};base64,{data}"
 
 
-def _media_block_url(block: Mapping[str, Any], where: str) -> str:
-    """Returns the URL (http(s) or data URI) for a standard or v0 media block."""
-    if isinstance(block.get("url"), str):
-        return str(block["url"])
+def media_block_url(block: Mapping[str, Any], where: str, *, prefer_base64: bool = False) -> str:
+    """Returns the URL (http(s) or data URI) for a standard or v0 media block.
+
+    Args:
+        block: The content block.
+        where: Where the block is, for error messages (e.g. `messages[2]`).
+        prefer_base64: Use the block's base64 data, when it has some, even if it also has a
+            URL (a task-route image carries both; the chat route only turns data URIs in
+            assistant text back into images).
+
+    Returns:
+        The URL or data URI.
+
+    Raises:
+        ValueError: If the block has neither a URL nor base64 data.
+    """
     base64_data = block.get("base64")
     if base64_data is None and block.get("source_type") == "base64":
         base64_data = block.get("data")
-    if base64_data is None and block.get("source_type") == "url":
-        return str(block["url"]) if "url" in block else str(block.get("data"))
-    if isinstance(base64_data, str):
+    if isinstance(base64_data, str) and (prefer_base64 or not isinstance(block.get("url"), str)):
         mime_type = block.get("mime_type")
         if not isinstance(mime_type, str) or not mime_type:
             msg = f"{where}: a base64 {block.get('type')} block needs a 'mime_type'."
             raise ValueError(msg)
         return _data_uri(mime_type, base64_data)
+    if isinstance(block.get("url"), str):
+        return str(block["url"])
+    if block.get("source_type") == "url":
+        return str(block.get("data"))
     msg = (
         f"{where}: {block.get('type')} block has no 'url' or 'base64' source; HiAPI accepts"
         " images and files as URLs or base64 data."
@@ -101,7 +115,7 @@ def _content_part_to_wire(part: Any, where: str) -> dict[str, Any]:
     if kind in _MEDIA_BLOCK_TYPES:
         # The gateway takes every media type (png, jpeg, webp, heic, pdf, ...) as an
         # image_url part and sniffs the MIME type from the data URI.
-        return {"type": "image_url", "image_url": {"url": _media_block_url(part, where)}}
+        return {"type": "image_url", "image_url": {"url": media_block_url(part, where)}}
     msg = (
         f"{where}: unsupported content block type {kind!r}; allowed: text, image, file,"
         " audio, video, image_url."
@@ -178,7 +192,7 @@ def _ai_part_segments(part: Any, where: str) -> list[str | _Media]:
     if kind == "image_url":
         return [_media(_content_part_to_wire(part, where)["image_url"]["url"], True, where)]
     if kind in _MEDIA_BLOCK_TYPES:
-        return [_media(_media_block_url(part, where), kind == "image", where)]
+        return [_media(media_block_url(part, where, prefer_base64=True), kind == "image", where)]
     if kind in _SKIPPED_AI_BLOCK_TYPES or kind == "non_standard":
         return []
     msg = f"{where}: unsupported content block type {kind!r} in an AI message."
