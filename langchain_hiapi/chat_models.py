@@ -53,6 +53,7 @@ from langchain_hiapi._stream import StreamAssembler
 from langchain_hiapi._version import __version__
 from langchain_hiapi.errors import StreamError
 from langchain_hiapi.image_config import (
+    ASPECT_RATIOS,
     ImageConfig,
     build_extra_body,
     check_image_size_for_model,
@@ -401,6 +402,7 @@ class ChatHiAPI(BaseChatModel):
         defaults_apply = model == self.model_name or is_image_model(model)
         image_config = merge_image_config(self.image_config if defaults_apply else None, override)
         check_image_size_for_model(image_config, model)
+        check_chat_aspect_ratio(image_config)
         call_extra = call.pop("extra_body", None)
         if call_extra is not None and not isinstance(call_extra, Mapping):
             msg = f"extra_body must be a dict, got {type(call_extra).__name__}."
@@ -648,6 +650,24 @@ def _validate_model(value: Any) -> str:
         msg = f"model must be a non-empty HiAPI model id such as 'Nano-Banana'; got {value!r}."
         raise ValueError(msg)
     return value
+
+
+def check_chat_aspect_ratio(config: ImageConfig | None) -> None:
+    """Refuses `aspect_ratio="auto"` on the chat route, before anything is sent.
+
+    Gemini (behind the chat route) has no `auto`; only the task API's model schemas do.
+
+    Raises:
+        ValueError: The aspect ratio is `"auto"`.
+    """
+    if config is not None and config.aspect_ratio == "auto":
+        allowed = ", ".join(r for r in ASPECT_RATIOS if r != "auto")
+        msg = (
+            "image_config.aspect_ratio: 'auto' is only available on the task route"
+            " (image_route='tasks', for models whose task schema allows it); the chat route"
+            f" has no 'auto'. Omit aspect_ratio to let the model choose, or use one of: {allowed}"
+        )
+        raise ValueError(msg)
 
 
 def _validate_stop(value: Any) -> list[str] | None:
