@@ -7,13 +7,15 @@ an :class:`AdaptiveRate` for its class (``"create"``, ``"poll"``, ``"chat"``), w
 request starts at a learned rate:
 
 * before the first 429 the rate grows exponentially while requests queue for it (slow start);
-* the first 429 cuts the rate by a constant factor. Later ones set it just below what the
-  server accepted since the previous cut: with its bucket empty that count IS the server's
-  rate, so a steady job settles near the limit instead of sawing between half and full
-  (plain AIMD averages 3/4 of the limit). A cut happens once per congestion episode: 429s of
-  requests sent before it were paced at the old rate and do not cut again;
+* a 429 is handled once per congestion episode (429s of requests sent before the last cut were
+  paced at the old rate and do not cut again). Tripped close to what the server accepted
+  since the previous cut (a strict limit trips as soon as the pace passes it), the rate
+  settles just below where it tripped. Having run well past what was accepted (a bucket with
+  a burst drains slowly), it settles just below that accepted rate: with the bucket empty at
+  both cuts, the accepted count over the span IS the server's rate. Another 429 soon after a
+  cut cuts by a constant factor. Plain AIMD's blind halving would average 3/4 of the limit;
 * after a cut the rate climbs back quickly to just below the limit, then probes past it
-  slowly, so a steady bulk job sees a 429 every few dozen requests at most.
+  slowly, so a steady bulk job runs near the limit and sees a 429 every few dozen requests.
 
 This module is pure logic: time comes from an injectable clock and it never sleeps. The HTTP
 client asks a :class:`RequestGate` how long to wait, sleeps (``time.sleep`` or
@@ -72,8 +74,8 @@ class RateSettings:
         initial_rate: Requests per second before anything is learned.
         min_rate: Floor of the rate, however many 429s arrive.
         max_rate: Ceiling of the rate.
-        decrease: Factor applied to the rate on a 429 when the server's rate is not known
-            yet (and the lowest a later cut goes).
+        decrease: Factor applied to the rate on a 429 soon after a cut (and the deepest any
+            cut goes).
         slow_start_gain: Before the first 429, requests per second added per success that had
             to queue: exponential growth in time (``1.0`` multiplies the rate by e per second).
         margin: How far below the learned limit the rate settles (a share of it).
@@ -88,7 +90,7 @@ class RateSettings:
     slow_start_gain: float = 1.0
     margin: float = 0.05
     recovery: float = 0.05
-    probe: float = 0.002
+    probe: float = 0.001
 
     def __post_init__(self) -> None:
         if not 0 < self.min_rate <= self.initial_rate <= self.max_rate:
@@ -172,8 +174,9 @@ class AdaptiveRate:
         self._last_sent = float("-inf")  # virtual time of the last send
         self._last_cut = float("-inf")
         self._last_success: float | None = None
-        self._accepted = 0  # successes of requests sent since the last cut
-        self._replied_until = float("-inf")  # latest send time with a reply, since the cut
+        self._accepted = 0  # non-429 replies to requests sent since the last cut
+        self._first_sent = float("inf")  # earliest send with a reply, since the cut
+        self._replied_until = float("-inf")  # latest send with a reply, since the cut
         self.successes = 0
         self.rate_limited = 0
         self.cuts = 0
@@ -191,7 +194,7 @@ class AdaptiveRate:
 
     @property
     def ceiling(self) -> float | None:
-        """Rate at which the last 429 arrived (``None`` before the first one)."""
+        """The limit learned at the last cut (``None`` before the first 429)."""
         return self._ceiling
 
     @property
@@ -245,6 +248,7 @@ class AdaptiveRate:
             # belong to the episode already reacted to.
             current = sent_at >= self._last_cut
             if current:
+                self._first_sent = min(self._first_sent, sent_at)
                 self._replied_until = max(self._replied_until, sent_at)
             if status_code == _TOO_MANY_REQUESTS:
                 self.rate_limited += 1
@@ -260,30 +264,39 @@ class AdaptiveRate:
 
     def _accepted_rate(self) -> float | None:
         """What the server accepted per second since the last cut, if enough is known."""
-        span = self._replied_until - self._last_cut
+        span = self._replied_until - self._first_sent
         if self.cuts == 0 or span < _MIN_SPAN or self._accepted < _MIN_ACCEPTED:
             return None
         return self._accepted / span
 
     def _cut(self, now: float) -> None:
         s = self.settings
-        # After a cut the server's bucket is empty, so what it accepted since then, while we
-        # sent at about its rate or faster, IS its rate: settle just below that instead of
-        # cutting blindly (plain AIMD's sawtooth averages 3/4 of the limit). Before the first
-        # cut the bucket's burst inflates that count, so the first cut is multiplicative.
+        rate = self._rate
         accepted = self._accepted_rate()
-        if accepted is None:
-            self._ceiling = self._rate
-            target = self._rate * s.decrease
+        pause = 1.0
+        if self.cuts == 0 or (accepted is not None and rate <= accepted * (1 + 2 * s.margin)):
+            # The limit was crossed just now, close to what passed so far (a strict limit
+            # trips as soon as the pace passes it): settle just below where it tripped.
+            self._ceiling = rate
+            target = rate * (1.0 - s.margin)
+            pause = 0.0
+        elif accepted is None:
+            # Another 429 soon after a cut: still well above the limit.
+            self._ceiling = rate
+            target = rate * s.decrease
         else:
-            self._ceiling = min(self._rate, accepted)
-            target = max(self._rate * s.decrease, self._ceiling * (1.0 - s.margin))
+            # The pace ran well past what was accepted (a bucket with a burst drained slowly):
+            # with the bucket empty at both cuts and nothing lost to overflow, the accepted
+            # count over the span IS the server's rate.
+            self._ceiling = accepted
+            target = max(rate * s.decrease, accepted * (1.0 - s.margin))
         self._rate = max(s.min_rate, target)
         self._last_cut = now
-        self._replied_until = now
+        self._first_sent = float("inf")
+        self._replied_until = float("-inf")
         self._accepted = 0
-        # The server's bucket is empty: every queued request waits one more slot.
-        self._virtual -= 1.0
+        # Still well above the limit, its bucket is empty: queued requests wait a slot more.
+        self._virtual -= pause
         self.cuts += 1
 
     def _grow(self, ticket: _Ticket) -> None:

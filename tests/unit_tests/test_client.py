@@ -857,15 +857,15 @@ async def test_limiter_absorbs_429s_without_spending_retries(mode: str) -> None:
     create = limiter.rates["create"]
     assert create.rate_limited == 6 and create.successes == 1
     assert create.rate < DEFAULT_RATE_SETTINGS["create"].initial_rate
-    # Every wait was the limiter's pacing (two slots at the cut rate: the next slot plus
-    # one for the server's emptied bucket), never the retry backoff.
-    assert clock.sleeps == pytest.approx([2 / r for r in _cut_rates(6)])
-
-
-def _cut_rates(cuts: int) -> list[float]:
-    """The create rate after each multiplicative cut from the default settings."""
+    # Every wait was the limiter's pacing, never the retry backoff: one slot at 95 % of the
+    # start rate after the first 429, then two slots (one of pause for the server's emptied
+    # bucket) at 0.7 times the previous rate after each quick repeat.
     s = DEFAULT_RATE_SETTINGS["create"]
-    return [s.initial_rate * s.decrease ** (n + 1) for n in range(cuts)]
+    rates = [s.initial_rate * (1 - s.margin)]
+    for _ in range(5):
+        rates.append(rates[-1] * s.decrease)
+    expected = [1 / rates[0]] + [2 / r for r in rates[1:]]
+    assert clock.sleeps == pytest.approx(expected)
 
 
 async def test_limiter_spaces_requests_and_skips_downloads(mode: str) -> None:

@@ -204,44 +204,46 @@ def test_slow_start_grows_only_when_requests_queue() -> None:
     assert r.successes == 3 and r.ceiling is None
 
 
-def test_first_429_cuts_multiplicatively_once_per_episode() -> None:
+def test_first_429_settles_just_below_and_cuts_once_per_episode() -> None:
     clock = Clock()
-    r = rate(clock, initial_rate=10.0, decrease=0.5)
+    r = rate(clock, initial_rate=10.0, margin=0.05, decrease=0.5)
     gates = [RequestGate(r) for _ in range(4)]
     for g in gates:
         send(g, clock)  # all four in flight at 10/s
     clock.now += 0.05
     assert gates[0].record(429) is True
-    assert r.rate == 5.0 and r.ceiling == 10.0 and r.cuts == 1
+    assert r.rate == pytest.approx(9.5) and r.ceiling == 10.0 and r.cuts == 1
     for g in gates[1:]:  # sent before the cut: the same episode
         g.record(429)
-    assert r.rate == 5.0 and r.cuts == 1 and r.rate_limited == 4
+    assert r.rate == pytest.approx(9.5) and r.cuts == 1 and r.rate_limited == 4
     late = RequestGate(r)
     send(late, clock)
-    late.record(429)  # sent after the cut: a new episode
-    assert r.rate == 2.5 and r.cuts == 2
+    late.record(429)  # sent after the cut, soon: still well above the limit
+    assert r.rate == pytest.approx(9.5 * 0.5) and r.cuts == 2
 
 
-def test_cut_delays_queued_requests() -> None:
+def test_gentle_cut_keeps_the_schedule_a_deep_cut_pauses_a_slot() -> None:
     clock = Clock()
-    r = rate(clock, initial_rate=10.0, decrease=0.5)
+    r = rate(clock, initial_rate=10.0, margin=0.05, decrease=0.5)
     first = RequestGate(r)
     send(first, clock)
     queued = RequestGate(r)
     assert queued.wait_time() == pytest.approx(0.1)
-    first.record(429)  # rate 5/s and one slot of pause for the emptied bucket
-    assert send(queued, clock) - 100.0 == pytest.approx(0.2 + 0.2)
+    first.record(429)  # gentle: 9.5/s, no pause
+    assert send(queued, clock) - 100.0 == pytest.approx(1 / 9.5)
+    again = RequestGate(r)
+    assert again.wait_time() == pytest.approx(1 / 9.5)
+    queued.record(429)  # soon after: 4.75/s and one slot of pause for the emptied bucket
+    assert send(again, clock) - 100.0 == pytest.approx(1 / 9.5 + 2 / 4.75)
 
 
-def test_later_cuts_settle_just_below_what_the_server_accepted() -> None:
+def test_after_running_past_the_limit_the_rate_settles_below_what_was_accepted() -> None:
     clock = Clock()
-    r = rate(clock, initial_rate=40.0, decrease=0.3, margin=0.05, probe=0.0, recovery=0.0)
+    r = rate(clock, initial_rate=20.0, decrease=0.3, margin=0.05, probe=0.0, recovery=0.0)
     first = RequestGate(r)
     send(first, clock)
-    first.record(429)  # no estimate yet: multiplicative
-    assert r.rate == pytest.approx(12.0)
-    cut_at = clock.now
-    # 24 requests at 12/s; the server accepted every other one (6/s), the last is a 429.
+    first.record(429)  # first cut: gentle, 19/s
+    # 24 requests at 19/s; the server accepted every other one, then the last is a 429.
     gates = [RequestGate(r) for _ in range(24)]
     times = [send(g, clock) for g in gates]
     for g in gates[:-1:2]:
@@ -249,10 +251,28 @@ def test_later_cuts_settle_just_below_what_the_server_accepted() -> None:
     assert r.cuts == 1
     gates[-1].record(429)
     assert r.cuts == 2
-    accepted = 12 / (times[-1] - cut_at)
-    assert accepted == pytest.approx(6.0, rel=0.1)
+    accepted = 12 / (times[-1] - times[0])
+    assert accepted == pytest.approx(9.5, rel=0.1)
     assert r.rate == pytest.approx(0.95 * accepted)
     assert r.ceiling == pytest.approx(accepted)
+
+
+def test_tripping_close_to_the_accepted_rate_settles_just_below_it() -> None:
+    clock = Clock()
+    r = rate(clock, initial_rate=10.0, margin=0.05, probe=0.0, recovery=0.0)
+    first = RequestGate(r)
+    send(first, clock)
+    first.record(429)
+    pace = r.rate
+    for _ in range(20):  # all accepted at 9.5/s
+        g = RequestGate(r)
+        send(g, clock)
+        g.record(200)
+    last = RequestGate(r)
+    send(last, clock)
+    last.record(429)
+    assert r.cuts == 2
+    assert r.ceiling == pytest.approx(pace) and r.rate == pytest.approx(pace * 0.95)
 
 
 def test_estimate_needs_enough_replies() -> None:
@@ -266,7 +286,7 @@ def test_estimate_needs_enough_replies() -> None:
     send(limited, clock)
     ok.record(200)
     before = r.rate
-    limited.record(429)  # one acceptance in 0.05 s says nothing: multiplicative again
+    limited.record(429)  # one acceptance in 0.05 s says nothing: the constant factor
     assert r.rate == pytest.approx(before * 0.5)
 
 
@@ -275,8 +295,11 @@ def test_recovery_then_probe() -> None:
     r = rate(clock, initial_rate=10.0, decrease=0.5, margin=0.1, recovery=0.5, probe=0.01)
     g = RequestGate(r)
     send(g, clock)
-    g.record(429)
-    assert r.rate == 5.0  # ceiling 10, so the target is 9
+    g.record(429)  # gentle: 9/s, ceiling 10
+    h = RequestGate(r)
+    send(h, clock)
+    h.record(429)  # soon after: 4.5/s, ceiling 9, so the target is 8.1
+    assert r.rate == pytest.approx(4.5)
 
     def queued_success() -> None:
         a, b = RequestGate(r), RequestGate(r)
@@ -286,13 +309,13 @@ def test_recovery_then_probe() -> None:
         b.record(200)
 
     queued_success()
-    assert r.rate == pytest.approx(8.0)  # half the gap to 9 per success: 5 -> 7 -> 8
+    assert r.rate == pytest.approx(7.2)  # half the gap to 8.1 per success: 4.5, 6.3, 7.2
     steps = 0
-    while r.rate < 9.0:
+    while r.rate < 8.1:
         queued_success()
         steps += 1
         assert steps < 10  # the target is reached, not only approached
-    assert 9.0 <= r.rate <= 9.0 * 1.01
+    assert 8.1 <= r.rate <= 8.1 * 1.01
     before = r.rate
     queued_success()
     assert r.rate == pytest.approx(before * 1.01**2)  # then probing: +1 % per success
