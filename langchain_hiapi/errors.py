@@ -6,12 +6,20 @@ replies become an :class:`APIStatusError` subclass chosen by status and error co
 a 2xx reply we cannot use is :class:`InvalidResponseError`; a broken event stream is
 :class:`StreamError`.
 
+The task API (``/v1/tasks``) adds its own envelope, ``{"code", "message", "data",
+"error_code"}``; its business codes map to :class:`InvalidRequestError`,
+:class:`ModelUnavailableError` and :class:`IdempotencyKeyMismatchError`, and a 2xx envelope whose
+``code`` is not a 2xx status is an error too (:func:`envelope_error`). Waiting for tasks raises
+:class:`TaskFailedError` and :class:`TaskWaitTimeout`; a bad ``input`` for a known model is a
+:class:`TaskInputError` (a ``ValueError``: nothing was sent).
+
 Errors are built from the *response* only, never from the request, so they cannot contain the
 API key.
 """
 
 from __future__ import annotations
 
+import datetime
 import http
 import json
 import re
@@ -26,15 +34,24 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "HiAPIError",
+    "IdempotencyKeyMismatchError",
     "InsufficientQuotaError",
     "InternalServerError",
+    "InvalidRequestError",
     "InvalidResponseError",
     "ModelNotFoundError",
+    "ModelUnavailableError",
     "NotFoundError",
+    "OutputExpiredError",
     "PermissionDeniedError",
     "PromptBlockedError",
     "RateLimitError",
     "StreamError",
+    "TaskFailedError",
+    "TaskInputError",
+    "TaskWaitTimeout",
+    "WebhookVerificationError",
+    "envelope_error",
     "error_from_response",
 ]
 
@@ -52,8 +69,17 @@ _AUTH_HINT = (
     "HiAPI gives this answer for a wrong key and also for a key that has expired, been "
     "disabled or used up its quota; check the key's status and balance in the HiAPI console"
 )
-# 403 codes that mean "not enough quota" (key-level pre-charge, account balance).
-_QUOTA_CODES = frozenset({"insufficient_user_quota", "pre_consume_token_quota_failed"})
+# Codes that mean "not enough quota" at any status: new-api's key-level pre-charge and account
+# balance, the task API's, and spellings seen in HiAPI's skills (compared in lower case).
+_QUOTA_CODES = frozenset(
+    {
+        "insufficient_user_quota",
+        "pre_consume_token_quota_failed",
+        "insufficient_quota",
+        "insufficient_balance",
+        "balance_insufficient",
+    }
+)
 PROMPT_BLOCKED = "prompt_blocked"
 """Error type and code of a prompt the upstream's safety filter blocked."""
 
@@ -147,6 +173,15 @@ class PromptBlockedError(BadRequestError):
     """
 
 
+class InvalidRequestError(BadRequestError):
+    """Code ``INVALID_REQUEST`` (task API): the server rejected the request as sent.
+
+    A schema violation, an unknown ``input`` field, a bad enum value or an unknown route;
+    ``message`` is the server's explanation (it lists the routes for an unknown route). Fix
+    the request; retrying it unchanged fails the same way.
+    """
+
+
 class AuthenticationError(APIStatusError):
     """HTTP 401: invalid, expired, disabled or quota-exhausted API key.
 
@@ -162,10 +197,12 @@ class PermissionDeniedError(APIStatusError):
 
 
 class InsufficientQuotaError(PermissionDeniedError):
-    """Not enough quota or balance for the request.
+    """Not enough quota or balance for the request; top up, do not retry.
 
-    HTTP 403 with code ``pre_consume_token_quota_failed`` (the key's remaining quota is below
-    the pre-charge) or ``insufficient_user_quota`` (the account), or HTTP 402.
+    HTTP 402 (HiAPI's task API), or a quota/balance code at any status: new-api's 403
+    ``pre_consume_token_quota_failed`` (the key's remaining quota is below the pre-charge) or
+    ``insufficient_user_quota`` (the account), the task API's ``INSUFFICIENT_QUOTA``; or a
+    403 whose message says the balance or quota is insufficient.
     """
 
 
@@ -185,6 +222,22 @@ class RateLimitError(APIStatusError):
     """HTTP 429: rate limited by the gateway or the upstream."""
 
 
+class ModelUnavailableError(APIStatusError):
+    """Code ``MODEL_UNAVAILABLE`` (task API): the model cannot take work right now.
+
+    Transient: the client retries it like a 503; when retries run out, try again later or
+    pick another model.
+    """
+
+
+class IdempotencyKeyMismatchError(APIStatusError):
+    """HTTP 422 ``IDEMPOTENCY_KEY_MISMATCH``: the key was already used with another body.
+
+    Never retried: two different requests were given the same key. Use a fresh key (or
+    none: ``HiAPITasks.create`` makes one per call).
+    """
+
+
 class InternalServerError(APIStatusError):
     """HTTP 5xx."""
 
@@ -199,6 +252,136 @@ class APITimeoutError(APIConnectionError):
 
 class InvalidResponseError(HiAPIError):
     """A 2xx reply whose body is not the JSON we need (non-JSON, binary, wrong shape)."""
+
+
+class TaskFailedError(HiAPIError):
+    """A task ended in ``fail`` (raised by ``wait`` and ``run``).
+
+    Attributes:
+        task: The failed task (a ``langchain_hiapi.tasks.Task``) as last reported.
+        code: The task's ``error.code`` (e.g. ``TASK_FAILED``), if any.
+        message: The task's ``error.message``, or a generic text.
+    """
+
+    def __init__(self, task: Any) -> None:
+        message = getattr(task, "error_message", None) or "no reason given"
+        super().__init__(message, code=getattr(task, "error_code", None))
+        self.task = task
+        self.task_id: str = getattr(task, "id", "") or ""
+
+    def __str__(self) -> str:
+        code = f"{self.code}: " if self.code is not None else ""
+        status = getattr(self.task, "status", "fail")
+        return f"task {self.task_id} ended {status!r}: {code}{' '.join(self.message.split())}"
+
+
+class TaskWaitTimeout(HiAPIError):  # noqa: N818  (the name issue 11 gives it)
+    """A task was still running when ``wait``/``run``/``wait_many`` reached its timeout.
+
+    The task is **not** cancelled: it may still finish (and be billed). Resume with
+    ``tasks.wait(task_id)``.
+
+    Attributes:
+        task_id: The task that did not finish (the first one, for ``wait_many``).
+        task: Its last seen state (a ``langchain_hiapi.tasks.Task``), or ``None``.
+        task_ids: Every task still running (one id for ``wait``).
+        waited: Seconds spent waiting.
+    """
+
+    def __init__(
+        self,
+        task_id: str,
+        *,
+        task: Any = None,
+        task_ids: tuple[str, ...] = (),
+        waited: float = 0.0,
+    ) -> None:
+        ids = task_ids or (task_id,)
+        status = getattr(task, "status", None)
+        state = f"still {status!r}" if status else "not finished"
+        if len(ids) == 1:
+            message = (
+                f"task {task_id} is {state} after {waited:.0f} s; it was not cancelled and "
+                f'may still finish (and be billed): resume with tasks.wait("{task_id}")'
+            )
+        else:
+            shown = ", ".join(f'"{i}"' for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
+            message = (
+                f"{len(ids)} tasks are not finished after {waited:.0f} s; they were not "
+                f"cancelled and may still finish (and be billed): resume with "
+                f"tasks.wait_many([{shown}])"
+            )
+        super().__init__(message)
+        self.task_id = task_id
+        self.task = task
+        self.task_ids = tuple(ids)
+        self.waited = waited
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class OutputExpiredError(HiAPIError):
+    """A task output's URL expired (``expireAt`` has passed); it cannot be downloaded.
+
+    Attributes:
+        task_id: The task the output belongs to.
+        output_type: The output's ``type`` (``image``, ``video``, ...).
+        expire_at: When it expired (Unix seconds).
+    """
+
+    def __init__(self, task_id: str, output_type: str, expire_at: int, now: float) -> None:
+        when = datetime.datetime.fromtimestamp(expire_at, datetime.timezone.utc)
+        super().__init__(
+            f"the {output_type or 'output'} of task {task_id} expired at expire_at={expire_at} "
+            f"({when:%Y-%m-%d %H:%M:%S} UTC, {max(now - expire_at, 0):.0f} s ago); outputs are "
+            "kept about 7 days - download earlier, or create the task with "
+            'storage="persistent"'
+        )
+        self.task_id = task_id
+        self.output_type = output_type
+        self.expire_at = expire_at
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class WebhookVerificationError(HiAPIError):
+    """A task callback failed verification (signature, timestamp or body).
+
+    Missing, malformed or wrong signature, a stale timestamp, or a body that is not a task.
+    Answer such a request with a 4xx and do not act on it.
+    """
+
+    def __str__(self) -> str:
+        return f"webhook rejected: {self.message}"
+
+
+class TaskInputError(ValueError):
+    """A task ``input`` that the model's documented schema rejects; nothing was sent.
+
+    Attributes:
+        model: The model the input was checked against.
+        route: The route whose schema applied (``"default"`` when none was chosen).
+        field: The first offending field, as ``input.<name>`` (``None`` when the problem is
+            not one field, e.g. an unknown route).
+        problems: One message per problem found.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str = "",
+        route: str = "default",
+        field: str | None = None,
+        problems: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.route = route
+        self.field = field
+        self.problems = problems or (message,)
 
 
 class StreamError(HiAPIError):
@@ -308,8 +491,10 @@ def split_request_id(message: str) -> tuple[str, str | None]:
 def parse_error_object(obj: object) -> dict[str, Any]:
     """Extract error fields from a parsed error body of any shape the gateway uses.
 
-    Accepts ``{"error": {"message", "type", "param", "code"}}``, ``{"error": "text"}`` and a
-    top-level ``{"message": ..., "code": ...}``.
+    Accepts ``{"error": {"message", "type", "param", "code"}}`` (new-api; HiAPI's own variant
+    adds ``request_id``), ``{"error": "text"}``, a top-level ``{"message": ..., "code": ...}``
+    and the task API's ``{"code": 400, "message": ..., "data": null, "error_code": ...}``, whose
+    ``error_code`` is the code (its numeric ``code`` is just the HTTP status).
 
     Args:
         obj: Parsed JSON body.
@@ -339,18 +524,39 @@ def parse_error_object(obj: object) -> dict[str, Any]:
     if message:
         fields["message"], fields["request_id"] = split_request_id(message)
     fields["type"] = _opt_str(source.get("type"))
-    fields["code"] = _opt_code(source.get("code"))
+    code = source.get("error_code") or source.get("code")
+    if source is obj and "data" in obj and isinstance(code, int):
+        code = None  # the task envelope's numeric `code` only repeats the HTTP status
+    fields["code"] = _opt_code(code)
     fields["param"] = _opt_str(source.get("param"))
+    if fields["request_id"] is None:
+        fields["request_id"] = _opt_str(source.get("request_id") or obj.get("request_id"))
     return fields
 
 
+# The task API's business codes (upper case, as HiAPI sends them; new-api's lower-case
+# `invalid_request` stays a plain BadRequestError): they choose the class at any status.
+_CODE_CLASSES: dict[str, type[APIStatusError]] = {
+    "INVALID_REQUEST": InvalidRequestError,
+    "MODEL_UNAVAILABLE": ModelUnavailableError,
+    "IDEMPOTENCY_KEY_MISMATCH": IdempotencyKeyMismatchError,
+}
+_QUOTA_WORDS = re.compile(
+    r"insufficient.*(balance|quota)|(balance|quota).*insufficient|余额不足", re.IGNORECASE
+)
+
+
 def _status_class(
-    status_code: int, code: str | int | None, type_: str | None
+    status_code: int, code: str | int | None, type_: str | None, message: str | None = None
 ) -> type[APIStatusError]:
-    """Pick the error class for a status and error code."""
+    """Pick the error class for a status, an error code and (for 403) the message."""
     if code == "model_not_found" or type_ == "model_not_found":
         return ModelNotFoundError
-    if (status_code == 403 and code in _QUOTA_CODES) or status_code == 402:
+    if isinstance(code, str) and code in _CODE_CLASSES:
+        return _CODE_CLASSES[code]
+    if status_code == 402 or (isinstance(code, str) and code.lower() in _QUOTA_CODES):
+        return InsufficientQuotaError
+    if status_code == 403 and message and _QUOTA_WORDS.search(message):
         return InsufficientQuotaError
     if status_code == 400 and PROMPT_BLOCKED in (code, type_):
         return PromptBlockedError
@@ -412,6 +618,8 @@ def error_from_response(
     if not message:
         if not body:
             message = f"{_reason(status_code)} (empty body)"
+        elif fields["code"] is not None or fields["type"] is not None:
+            message = _reason(status_code)  # the code says it; the JSON would only repeat it
         elif is_json:
             message = f"{_reason(status_code)}: {body_snippet(body)}"
         else:
@@ -421,7 +629,7 @@ def error_from_response(
         or _get_header(headers, _REQUEST_ID_HEADERS[0])
         or _get_header(headers, _REQUEST_ID_HEADERS[1])
     )
-    cls = _status_class(status_code, fields["code"], fields["type"])
+    cls = _status_class(status_code, fields["code"], fields["type"], fields["message"])
     return cls(
         message,
         status_code=status_code,
@@ -432,3 +640,34 @@ def error_from_response(
         body=parsed if is_json else (_body_text(body) if body else None),
         headers=headers,
     )
+
+
+def envelope_error(
+    status_code: int, body: Mapping[str, Any], headers: Mapping[str, str]
+) -> APIStatusError | None:
+    """The error carried by a 2xx task-API envelope whose ``code`` is not a success.
+
+    HiAPI's envelope repeats the HTTP status in ``code``; a gateway that answers 200 with
+    ``{"code": 429, ...}`` still means 429. A body without an integer ``code`` (any other API)
+    is not an envelope and gives ``None``.
+
+    Args:
+        status_code: The (2xx) HTTP status of the reply.
+        body: The parsed reply.
+        headers: The reply's headers.
+
+    Returns:
+        The mapped error (status taken from ``code`` when it is an HTTP error status), or
+        ``None`` when the envelope reports success.
+    """
+    code = body.get("code")
+    if isinstance(code, bool) or not isinstance(code, int) or 200 <= code < 300:
+        return None
+    if not ("message" in body or "data" in body or "error_code" in body):
+        return None
+    status = code if 400 <= code < 600 else status_code
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    error = error_from_response(status, raw, headers)
+    if status != code and error.code is None:
+        error.code = code  # an envelope code that is no HTTP status still says something
+    return error
