@@ -13,17 +13,19 @@ import email.utils
 import json
 import logging
 import math
+import os
 import random
 import re
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from langchain_hiapi._files import DownloadSink, FetchedFile
 from langchain_hiapi._ratelimit import KeyRateLimiter, RequestGate
 from langchain_hiapi._sse import SSEDecoder
 from langchain_hiapi._version import __version__
@@ -34,9 +36,11 @@ from langchain_hiapi.errors import (
     HiAPIError,
     InvalidResponseError,
     ModelNotFoundError,
+    ModelUnavailableError,
     StreamError,
     _get_header,
     body_snippet,
+    envelope_error,
     error_from_response,
     parse_error_object,
 )
@@ -46,11 +50,14 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_RETRY_POLICY",
     "DEFAULT_TIMEOUT",
+    "IDEMPOTENCY_KEY_HEADER",
     "INITIAL_RETRY_DELAY",
     "MAX_RETRY_AFTER",
     "MAX_RETRY_DELAY",
     "RETRYABLE_STATUS_CODES",
+    "FetchedFile",
     "HiAPIClient",
+    "JSONReply",
     "RetryPolicy",
 ]
 
@@ -79,6 +86,28 @@ _USER_AGENT = f"langchain-hiapi/{__version__}"
 _JSON = "application/json"
 _EVENT_STREAM = "text/event-stream"
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A POST carrying this header is deduplicated by the server (task creates): re-sending it
+# after a lost reply or a timeout cannot create or bill a second task.
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class JSONReply:
+    """A 2xx JSON reply with its status and headers (for APIs that put meaning in headers).
+
+    Attributes:
+        status_code: The HTTP status.
+        headers: The reply's headers (look them up with `header`, case-insensitively).
+        json: The parsed JSON object.
+    """
+
+    status_code: int
+    headers: Mapping[str, str] = field(repr=False)
+    json: dict[str, Any]
+
+    def header(self, name: str) -> str | None:
+        """A header's value, looked up case-insensitively; `None` when absent."""
+        return _get_header(self.headers, name.lower())
 
 
 @dataclass(frozen=True)
@@ -113,13 +142,16 @@ class RetryPolicy:
             error: The mapped error of the reply.
 
         Returns:
-            ``True`` for transient statuses (408, 409, 429, 5xx gateway errors), except
-            deterministic failures: ``model_not_found`` (any status) and
-            ``convert_request_failed`` (a malformed request, sent as 500), and
+            ``True`` for transient statuses (408, 409 - including the task API's
+            ``IDEMPOTENCY_KEY_PROCESSING`` -, 429, 5xx gateway errors) and the task API's
+            ``MODEL_UNAVAILABLE``, except deterministic failures: ``model_not_found`` (any
+            status), ``convert_request_failed`` (a malformed request, sent as 500) and
             ``empty_response`` (a 500 for which the prompt was billed).
         """
         if isinstance(error, ModelNotFoundError) or error.code in _NON_RETRYABLE_CODES:
             return False
+        if isinstance(error, ModelUnavailableError):
+            return True
         return error.status_code in RETRYABLE_STATUS_CODES
 
     def delay(
@@ -222,8 +254,12 @@ def _check_api_key(api_key: SecretStr | None) -> None:
         )
 
 
-def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def _check_headers(headers: Mapping[str, str], what: str = "default_headers") -> dict[str, str]:
     """Validate ``default_headers`` so a bad one fails clearly before any request.
+
+    Args:
+        headers: The headers.
+        what: How the error messages name them.
 
     Raises:
         TypeError: A name or value is not a string.
@@ -233,15 +269,15 @@ def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         if not isinstance(name, str) or not isinstance(value, str):
             raise TypeError(
-                f"default_headers must map str to str; got {type(name).__name__} -> "
+                f"{what} must map str to str; got {type(name).__name__} -> "
                 f"{type(value).__name__} for header {name!r}"
             )
         if not _HEADER_NAME.fullmatch(name):
-            raise ValueError(f"default_headers: {name!r} is not a valid HTTP header name")
+            raise ValueError(f"{what}: {name!r} is not a valid HTTP header name")
         if not _HEADER_VALUE.fullmatch(value):
             # The value is not quoted: headers often carry credentials.
             raise ValueError(
-                f"default_headers: the value of {name!r} has a control character (such as a "
+                f"{what}: the value of {name!r} has a control character (such as a "
                 "newline) or a non-ASCII character and cannot be sent"
             )
         checked[name] = value
@@ -365,6 +401,17 @@ def _safe_cause(exc: BaseException, secret: str | None) -> BaseException | None:
     return exc
 
 
+def _replay_safe(request: httpx.Request) -> bool:
+    """Whether sending ``request`` twice cannot do anything twice.
+
+    True for safe methods and for a request the server deduplicates by its
+    ``Idempotency-Key`` (a task create: a replay returns the first task).
+    """
+    return request.method in _IDEMPOTENT_METHODS or bool(
+        request.headers.get(IDEMPOTENCY_KEY_HEADER)
+    )
+
+
 def _transport_error(
     exc: httpx.RequestError,
     request: httpx.Request,
@@ -392,13 +439,14 @@ def _transport_error(
         # Nothing was sent yet: always safe to retry.
         return APITimeoutError(f"timed out connecting ({where}): {detail}"), True
     if isinstance(exc, httpx.TimeoutException):
-        # Read/write timeout: the request may be in progress on the gateway.
+        # Read/write timeout: the request may be in progress on the gateway (safe to resend
+        # only when the server deduplicates it).
         return (
             APITimeoutError(f"request timed out ({where}): {detail}"),
-            policy.retry_read_timeouts,
+            policy.retry_read_timeouts or bool(request.headers.get(IDEMPOTENCY_KEY_HEADER)),
         )
     if isinstance(exc, (httpx.ConnectError, httpx.NetworkError, httpx.RemoteProtocolError)):
-        retryable = not response_started or request.method in _IDEMPOTENT_METHODS
+        retryable = not response_started or _replay_safe(request)
         phase = (
             "connection lost while reading the response" if response_started else "connection error"
         )
@@ -645,6 +693,77 @@ def _check_stream_response(response: httpx.Response, content: bytes | None) -> N
     )
 
 
+_ReplyCheck = Callable[[httpx.Response], "APIStatusError | None"]
+
+
+def _envelope_check(parsed: list[dict[str, Any]]) -> _ReplyCheck:
+    """A ``check`` for `_send` that parses a 2xx JSON reply into ``parsed`` (parsed once).
+
+    Returns the error of a task-API envelope whose ``code`` is not a success (see
+    `envelope_error`), so that it is retried like the same status would be.
+    """
+
+    def check(response: httpx.Response) -> APIStatusError | None:
+        body = _parse_json_body(response.status_code, _take_body(response), response.headers)
+        parsed.append(body)
+        return envelope_error(response.status_code, body, response.headers)
+
+    return check
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` with the scheme's default port made explicit."""
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host.lower(), url.port or default
+
+
+def _check_download_url(url: object) -> httpx.URL:
+    """Parse a download URL.
+
+    Raises:
+        ValueError: Not a string holding an absolute http(s) URL with a host.
+    """
+    if isinstance(url, str):
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError):
+            parsed = None
+        if parsed is not None and parsed.scheme in ("http", "https") and parsed.host:
+            return parsed
+    # Only the start is shown: output URLs are signed and may carry tokens in the query.
+    shown = str(url).split("?")[0][:80]
+    raise ValueError(f"cannot download {shown!r}: expected an absolute http(s) URL")
+
+
+def _download_failure(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
+    """Map a transport failure while a download body streams in (not retried)."""
+    detail = str(exc) or type(exc).__name__
+    where = f"GET {_safe_url(request.url)}"
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"download timed out ({where}): {detail}")
+    return APIConnectionError(f"download failed ({where}): {type(exc).__name__}: {detail}")
+
+
+def _too_large(request: httpx.Request, max_bytes: int, size: int | None) -> InvalidResponseError:
+    what = f"{size} bytes" if size is not None else "more"
+    return InvalidResponseError(
+        f"download of {_safe_url(request.url)} refused: {what} exceeds max_bytes={max_bytes}"
+    )
+
+
+def _declared_size(response: httpx.Response) -> int | None:
+    """The ``Content-Length`` of an unencoded reply, if any.
+
+    Only a hint for refusing early: the cap is enforced on the bytes that actually arrive.
+    """
+    if response.headers.get("content-encoding"):
+        return None
+    try:
+        return int(response.headers.get("content-length", ""))
+    except ValueError:
+        return None
+
+
 def _is_json_reply(response: httpx.Response) -> bool:
     content_type = str(response.headers.get("content-type", ""))
     return content_type.split(";")[0].strip().lower() == _JSON
@@ -786,15 +905,30 @@ class HiAPIClient:
         """The rate limiter's gate for a request, if this client paces requests."""
         if self.rate_limiter is None:
             return None
-        base_path = httpx.URL(self.base_url).path.rstrip("/")
+        base = httpx.URL(self.base_url)
+        if _origin(request.url) != _origin(base):
+            return None  # a download from a CDN is not an API request
+        base_path = base.path.rstrip("/")
         path = request.url.path
         return self.rate_limiter.gate(request.method, path.removeprefix(base_path))
 
     def _request_args(
-        self, method: str, path: str, body: Mapping[str, Any] | None, accept: str
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        accept: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Arguments for ``build_request``, shared by the sync and async paths."""
-        headers: dict[str, str] = {}
+        """Arguments for ``build_request``, shared by the sync and async paths.
+
+        ``headers`` (per request, checked like ``default_headers``) are applied last;
+        ``params`` become the query string.
+        """
+        extra = _check_headers(headers, "headers") if headers else {}
+        headers = {}
         if self._api_key is not None and self._api_key.get_secret_value():
             headers["Authorization"] = f"Bearer {self._api_key.get_secret_value()}"
         content: bytes | None = None
@@ -804,7 +938,8 @@ class HiAPIClient:
         headers["Accept"] = accept
         headers["User-Agent"] = _user_agent()
         headers.update(self._default_headers)
-        return {
+        headers.update(extra)
+        args: dict[str, Any] = {
             "method": method,
             "url": self.base_url + path,
             "params": self._default_query or None,
@@ -812,16 +947,45 @@ class HiAPIClient:
             "headers": headers,
             "timeout": self._timeout,
         }
+        if params:
+            # Per-request parameters (e.g. a list page) win over default_query.
+            args["params"] = {**self._default_query, **params}
+        return args
+
+    def _fetch_args(self, url: str) -> dict[str, Any]:
+        """Arguments for ``build_request`` of a download from an absolute URL.
+
+        The key and the default headers go only to the API's own origin (scheme, host and
+        port of ``base_url``); httpx drops ``Authorization`` on a redirect to another origin.
+
+        Raises:
+            ValueError: ``url`` is not an absolute http(s) URL.
+        """
+        target = _check_download_url(url)
+        headers = {"Accept": "*/*", "User-Agent": _user_agent()}
+        if _origin(target) == _origin(httpx.URL(self.base_url)):
+            if self._api_key is not None and self._api_key.get_secret_value():
+                headers["Authorization"] = f"Bearer {self._api_key.get_secret_value()}"
+            headers.update(self._default_headers)
+        return {"method": "GET", "url": target, "headers": headers, "timeout": self._timeout}
 
     # -- sync I/O -------------------------------------------------------------------------
 
     def _send(
-        self, request: httpx.Request, *, read_body: bool, follow_redirects: bool = False
+        self,
+        request: httpx.Request,
+        *,
+        read_body: bool,
+        follow_redirects: bool = False,
+        check: _ReplyCheck | None = None,
     ) -> httpx.Response:
         """Send with retries until a 2xx reply (with its body read if ``read_body``).
 
+        ``check`` (with ``read_body``) inspects a read 2xx reply and may turn it into an
+        error, which is then retried like any error reply.
+
         Raises:
-            APIStatusError: A non-2xx reply, after retries.
+            APIStatusError: A non-2xx reply (or a 2xx one ``check`` rejects), after retries.
             APIConnectionError: No usable reply, after retries.
         """
         client = self._sync_client()
@@ -845,7 +1009,8 @@ class HiAPIClient:
                 finally:
                     if read_body or not started:
                         response.close()
-                if started:
+                rejected = check(response) if started and check is not None else None
+                if started and rejected is None:
                     _log_response(request, response)
                     return response
             except httpx.RequestError as exc:
@@ -856,9 +1021,9 @@ class HiAPIClient:
                 reason, cause = type(exc).__name__, _safe_cause(exc, secret)
             else:
                 headers = response.headers
-                error = error_from_response(response.status_code, content, headers)
+                error = rejected or error_from_response(response.status_code, content, headers)
                 retryable = policy.should_retry_status(error)
-                reason, cause = f"status {response.status_code}", None
+                reason, cause = f"status {error.status_code}", None
                 if absorbed and retryable:
                     _log_paced(request)
                     continue  # the limiter paces the retry; not counted against max_retries
@@ -890,6 +1055,91 @@ class HiAPIClient:
         request = client.build_request(**self._request_args(method, path, body, _JSON))
         response = self._send(request, read_body=True)
         return _parse_json_body(response.status_code, _take_body(response), response.headers)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> JSONReply:
+        """Send a request to a JSON API and return the 2xx reply with status and headers.
+
+        Like `request_json`, plus: per-request ``headers`` and query ``params``; a 2xx
+        task-API envelope whose ``code`` is not a success is an error (retried like its
+        status); and a POST with an ``Idempotency-Key`` header is retried like a GET, after
+        connection errors and read timeouts too (the server deduplicates it).
+
+        Args:
+            method: HTTP method.
+            path: Path below the base URL, starting with ``/``.
+            body: JSON body, if any.
+            headers: Extra headers for this request (applied last).
+            params: Query parameters.
+
+        Returns:
+            The reply.
+
+        Raises:
+            APIStatusError: Non-2xx reply or error envelope (typed by status/code), after
+                retries.
+            APIConnectionError: No reply, after retries.
+            InvalidResponseError: The 2xx body is not a JSON object.
+        """
+        client = self._sync_client()
+        args = self._request_args(method, path, body, _JSON, headers=headers, params=params)
+        parsed: list[dict[str, Any]] = []
+        request = client.build_request(**args)
+        response = self._send(request, read_body=True, check=_envelope_check(parsed))
+        return JSONReply(response.status_code, response.headers, parsed[-1])
+
+    def fetch_to_file(
+        self, url: str, dest_dir: str | os.PathLike[str], stem: str, *, max_bytes: int
+    ) -> FetchedFile:
+        """Download an absolute URL (a task output) into ``dest_dir``, atomically.
+
+        The body streams into a hidden temporary file that is renamed to
+        ``<stem><ext>`` (``-2``, ``-3``, ... when taken) once complete; the extension comes
+        from the content type, else the URL. The key is sent only to ``base_url``'s origin.
+        Retries (before the body starts) follow the retry policy; redirects are followed.
+
+        Args:
+            url: The absolute http(s) URL.
+            dest_dir: The directory; created if missing.
+            stem: The file name without extension (unsafe characters are replaced).
+            max_bytes: Largest accepted download; a bigger one leaves no file.
+
+        Returns:
+            The file written.
+
+        Raises:
+            ValueError: ``url`` is not an absolute http(s) URL.
+            APIStatusError: Non-2xx reply, after retries.
+            APIConnectionError: No reply, or the body was cut.
+            InvalidResponseError: The body exceeds ``max_bytes``.
+        """
+        client = self._sync_client()
+        request = client.build_request(**self._fetch_args(url))
+        response = self._send(request, read_body=False, follow_redirects=True)
+        try:
+            size = _declared_size(response)
+            if size is not None and size > max_bytes:
+                raise _too_large(request, max_bytes, size)
+            sink = DownloadSink(dest_dir, stem, max_bytes)
+            try:
+                for chunk in response.iter_bytes():
+                    sink.write(chunk)
+                return sink.publish(response.headers.get("content-type", ""), str(response.url))
+            except ValueError:
+                raise _too_large(request, max_bytes, None) from None
+            except httpx.RequestError as exc:
+                raise _download_failure(exc, request) from exc
+            finally:
+                sink.discard()
+        finally:
+            response.close()
 
     def request_bytes(self, method: str, path: str) -> tuple[bytes, str]:
         """Fetch a binary resource (e.g. a video download), following redirects.
@@ -963,7 +1213,12 @@ class HiAPIClient:
     # -- async I/O (mirrors the sync section) ---------------------------------------------
 
     async def _asend(
-        self, request: httpx.Request, *, read_body: bool, follow_redirects: bool = False
+        self,
+        request: httpx.Request,
+        *,
+        read_body: bool,
+        follow_redirects: bool = False,
+        check: _ReplyCheck | None = None,
     ) -> httpx.Response:
         """Async :meth:`_send`."""
         client = self._async_client_for_loop()
@@ -989,7 +1244,8 @@ class HiAPIClient:
                 finally:
                     if read_body or not started:
                         await response.aclose()
-                if started:
+                rejected = check(response) if started and check is not None else None
+                if started and rejected is None:
                     _log_response(request, response)
                     return response
             except httpx.RequestError as exc:
@@ -1000,9 +1256,9 @@ class HiAPIClient:
                 reason, cause = type(exc).__name__, _safe_cause(exc, secret)
             else:
                 headers = response.headers
-                error = error_from_response(response.status_code, content, headers)
+                error = rejected or error_from_response(response.status_code, content, headers)
                 retryable = policy.should_retry_status(error)
-                reason, cause = f"status {response.status_code}", None
+                reason, cause = f"status {error.status_code}", None
                 if absorbed and retryable:
                     _log_paced(request)
                     continue  # the limiter paces the retry; not counted against max_retries
@@ -1020,6 +1276,48 @@ class HiAPIClient:
         request = client.build_request(**self._request_args(method, path, body, _JSON))
         response = await self._asend(request, read_body=True)
         return _parse_json_body(response.status_code, _take_body(response), response.headers)
+
+    async def arequest(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> JSONReply:
+        """Async :meth:`request`."""
+        client = self._async_client_for_loop()
+        args = self._request_args(method, path, body, _JSON, headers=headers, params=params)
+        parsed: list[dict[str, Any]] = []
+        request = client.build_request(**args)
+        response = await self._asend(request, read_body=True, check=_envelope_check(parsed))
+        return JSONReply(response.status_code, response.headers, parsed[-1])
+
+    async def afetch_to_file(
+        self, url: str, dest_dir: str | os.PathLike[str], stem: str, *, max_bytes: int
+    ) -> FetchedFile:
+        """Async :meth:`fetch_to_file`."""
+        client = self._async_client_for_loop()
+        request = client.build_request(**self._fetch_args(url))
+        response = await self._asend(request, read_body=False, follow_redirects=True)
+        try:
+            size = _declared_size(response)
+            if size is not None and size > max_bytes:
+                raise _too_large(request, max_bytes, size)
+            sink = DownloadSink(dest_dir, stem, max_bytes)
+            try:
+                async for chunk in response.aiter_bytes():
+                    sink.write(chunk)
+                return sink.publish(response.headers.get("content-type", ""), str(response.url))
+            except ValueError:
+                raise _too_large(request, max_bytes, None) from None
+            except httpx.RequestError as exc:
+                raise _download_failure(exc, request) from exc
+            finally:
+                sink.discard()
+        finally:
+            await response.aclose()
 
     async def arequest_bytes(self, method: str, path: str) -> tuple[bytes, str]:
         """Async :meth:`request_bytes`."""

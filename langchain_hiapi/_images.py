@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import os
 import re
-import secrets
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +25,11 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from langchain_core.messages import BaseMessage
+
+from langchain_hiapi._files import MIME_EXTENSIONS
+from langchain_hiapi._files import claim as _claim
+from langchain_hiapi._files import unlink_quietly as _unlink_quietly
+from langchain_hiapi._files import write_temp as _write_temp
 
 __all__ = [
     "MIME_EXTENSIONS",
@@ -393,21 +396,6 @@ def _flush_text(text: list[str], out: list[str | DataURIPart]) -> None:
 
 # ----------------------------------------------------------------------------- user API
 
-MIME_EXTENSIONS: dict[str, str] = {
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/jpg": ".jpg",
-    "image/webp": ".webp",
-    "image/gif": ".gif",
-    "image/heic": ".heic",
-    "image/heif": ".heif",
-    "image/avif": ".avif",
-    "image/bmp": ".bmp",
-    "image/tiff": ".tiff",
-    "image/svg+xml": ".svg",
-    "application/pdf": ".pdf",
-}
-"""File extension per MIME type; others get `.bin`."""
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -603,56 +591,6 @@ def get_images(message: BaseMessage | str | Sequence[Any]) -> list[GeneratedImag
         elif isinstance(item, Mapping):
             images.extend(_images_in_block(index, item))
     return images
-
-
-def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-
-
-def _write_temp(directory: Path, stem: str, data: bytes) -> Path:
-    """Writes `data` to a new hidden temporary file in `directory` and returns its path."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        temp = directory / f".{stem}.{secrets.token_hex(6)}.tmp"
-        try:
-            # 0o666 so the umask applies as for any new file (mkstemp would force 0o600).
-            fd = os.open(temp, flags, 0o666)
-        except FileExistsError:
-            continue
-        break
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        _unlink_quietly(temp)
-        raise
-    return temp
-
-
-def _claim(temp: Path, final: Path) -> bool:
-    """Publishes the complete `temp` file as `final` unless `final` exists.
-
-    A hard link is atomic and fails when the name is taken, so the final name only ever
-    appears with complete content. Where hard links are unsupported, the name is
-    reserved with O_EXCL (an empty file for an instant) and the data renamed over it.
-    """
-    try:
-        os.link(temp, final)
-        return True
-    except FileExistsError:
-        return False
-    except OSError:
-        pass
-    try:
-        fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except FileExistsError:
-        return False
-    os.close(fd)
-    os.replace(temp, final)
-    return True
 
 
 def save_images(

@@ -56,14 +56,11 @@ from langchain_hiapi._client import (
     DEFAULT_TIMEOUT,
     HiAPIClient,
 )
-from langchain_hiapi._images import (
-    MIME_EXTENSIONS,
-    GeneratedImage,
-    _claim,
-    _sniff_mime,
-    _unlink_quietly,
-    _write_temp,
-)
+from langchain_hiapi._files import MIME_EXTENSIONS
+from langchain_hiapi._files import claim as _claim
+from langchain_hiapi._files import unlink_quietly as _unlink_quietly
+from langchain_hiapi._files import write_temp as _write_temp
+from langchain_hiapi._images import GeneratedImage, _sniff_mime
 from langchain_hiapi.errors import HiAPIError, InvalidResponseError, parse_error_object
 from langchain_hiapi.models import _make_client
 
