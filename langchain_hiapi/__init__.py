@@ -20,21 +20,30 @@ from langchain_hiapi.errors import (
     BadRequestError,
     ConflictError,
     HiAPIError,
+    IdempotencyKeyMismatchError,
     InsufficientQuotaError,
     InternalServerError,
+    InvalidRequestError,
     InvalidResponseError,
     ModelNotFoundError,
+    ModelUnavailableError,
     NotFoundError,
+    OutputExpiredError,
     PermissionDeniedError,
     PromptBlockedError,
     RateLimitError,
     StreamError,
+    TaskFailedError,
+    TaskInputError,
+    TaskWaitTimeout,
+    WebhookVerificationError,
 )
 from langchain_hiapi.image_config import ImageConfig
 
 if TYPE_CHECKING:
     from langchain_hiapi.images_api import IMAGES_API_MODELS, agenerate_images, generate_images
     from langchain_hiapi.models import HiAPIModel, alist_models, list_models
+    from langchain_hiapi.tasks import AsyncHiAPITasks, HiAPITasks, Task, TaskOutput, TaskPage
     from langchain_hiapi.tools import HiAPIImageGenerationTool
     from langchain_hiapi.video import (
         GeneratedVideo,
@@ -45,9 +54,10 @@ if TYPE_CHECKING:
         agenerate_video,
         generate_video,
     )
+    from langchain_hiapi.webhooks import verify_webhook
 
 # Public names imported on first use: the tools pull in langchain-core's tool machinery,
-# which most ChatHiAPI users never need.
+# which most ChatHiAPI users never need (and the task API its catalogue of schemas).
 _LAZY = {
     "HiAPIImageGenerationTool": "langchain_hiapi.tools",
     "IMAGES_API_MODELS": "langchain_hiapi.images_api",
@@ -63,6 +73,12 @@ _LAZY = {
     "VideoTimeoutError": "langchain_hiapi.video",
     "generate_video": "langchain_hiapi.video",
     "agenerate_video": "langchain_hiapi.video",
+    "HiAPITasks": "langchain_hiapi.tasks",
+    "AsyncHiAPITasks": "langchain_hiapi.tasks",
+    "Task": "langchain_hiapi.tasks",
+    "TaskOutput": "langchain_hiapi.tasks",
+    "TaskPage": "langchain_hiapi.tasks",
+    "verify_webhook": "langchain_hiapi.webhooks",
 }
 
 
@@ -71,6 +87,7 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncHiAPITasks",
     "AuthenticationError",
     "BadRequestError",
     "ChatHiAPI",
@@ -80,20 +97,32 @@ __all__ = [
     "HiAPIError",
     "HiAPIImageGenerationTool",
     "HiAPIModel",
+    "HiAPITasks",
     "HiAPIVideoClient",
     "HiAPIVideoGenerationTool",
+    "IdempotencyKeyMismatchError",
     "ImageConfig",
     "InsufficientQuotaError",
     "InternalServerError",
+    "InvalidRequestError",
     "InvalidResponseError",
     "ModelNotFoundError",
+    "ModelUnavailableError",
     "NotFoundError",
+    "OutputExpiredError",
     "PermissionDeniedError",
     "PromptBlockedError",
     "RateLimitError",
     "StreamError",
+    "Task",
+    "TaskFailedError",
+    "TaskInputError",
+    "TaskOutput",
+    "TaskPage",
+    "TaskWaitTimeout",
     "VideoGenerationError",
     "VideoTimeoutError",
+    "WebhookVerificationError",
     "__version__",
     "agenerate_images",
     "agenerate_video",
@@ -103,11 +132,12 @@ __all__ = [
     "get_images",
     "list_models",
     "save_images",
+    "verify_webhook",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    """Imports the tools, video, images-API and models helpers on first use.
+    """Imports the tools, video, images-API, models and task-API names on first use.
 
     Most users only need ChatHiAPI.
     """

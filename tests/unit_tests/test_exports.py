@@ -19,10 +19,16 @@ def test_tools_and_video_are_imported_lazily() -> None:
     code = (
         "import sys, langchain_hiapi\n"
         "lazy = ['langchain_hiapi.tools', 'langchain_hiapi.video', 'langchain_hiapi.images_api',"
-        " 'langchain_hiapi.models', 'langchain_hiapi.testing']\n"
+        " 'langchain_hiapi.models', 'langchain_hiapi.testing', 'langchain_hiapi.tasks',"
+        " 'langchain_hiapi.webhooks', 'langchain_hiapi.catalogue']\n"
         "assert not [m for m in lazy if m in sys.modules], [m for m in lazy if m in sys.modules]\n"
         "langchain_hiapi.HiAPIVideoGenerationTool\n"
         "assert 'langchain_hiapi.video' in sys.modules\n"
+        "langchain_hiapi.HiAPITasks\n"
+        "assert 'langchain_hiapi.tasks' in sys.modules\n"
+        "assert 'langchain_hiapi.webhooks' not in sys.modules\n"
+        "langchain_hiapi.verify_webhook\n"
+        "assert 'langchain_hiapi.webhooks' in sys.modules\n"
     )
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
@@ -33,3 +39,34 @@ def test_tools_and_video_are_imported_lazily() -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="NoSuchThing"):
         langchain_hiapi.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_task_api_names_issue_11_lists() -> None:
+    from langchain_hiapi import (
+        AsyncHiAPITasks,
+        HiAPITasks,
+        IdempotencyKeyMismatchError,
+        Task,
+        TaskFailedError,
+        TaskOutput,
+        TaskPage,
+        TaskWaitTimeout,
+        WebhookVerificationError,
+        verify_webhook,
+    )
+    from langchain_hiapi.tasks import AsyncHiAPITasks as AsyncTasks
+    from langchain_hiapi.webhooks import verify_webhook as verify
+
+    assert AsyncHiAPITasks is AsyncTasks
+    assert verify_webhook is verify
+    from langchain_hiapi import tasks
+
+    assert (tasks.HiAPITasks, tasks.Task, tasks.TaskOutput, tasks.TaskPage) == (
+        HiAPITasks,
+        Task,
+        TaskOutput,
+        TaskPage,
+    )
+    for cls in (TaskFailedError, TaskWaitTimeout, IdempotencyKeyMismatchError):
+        assert issubclass(cls, langchain_hiapi.HiAPIError)
+    assert issubclass(WebhookVerificationError, langchain_hiapi.HiAPIError)
