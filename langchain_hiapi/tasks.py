@@ -42,6 +42,7 @@ from langchain_hiapi._client import (
     RetryPolicy,
 )
 from langchain_hiapi._flows import Flow, run_async, run_sync
+from langchain_hiapi._ratelimit import shared_rate_limiter
 from langchain_hiapi._task_flows import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     POLL_INITIAL,
@@ -109,6 +110,7 @@ class _TaskClientBase:
         http_async_client: httpx.AsyncClient | None,
         default_headers: Mapping[str, str] | None,
         client: HiAPIClient | None,
+        adaptive_rate_limit: bool,
         poll_interval: float,
         max_poll_interval: float,
         max_download_bytes: int,
@@ -131,14 +133,17 @@ class _TaskClientBase:
             if api_key is None:
                 api_key = os.environ.get("HIAPI_API_KEY") or None
             sleeps: dict[str, Any] = {"asleep": sleep} if async_sleep else {"sleep": sleep}
+            key = SecretStr(api_key) if isinstance(api_key, str) else api_key
+            url = base_url or os.environ.get("HIAPI_BASE_URL") or DEFAULT_BASE_URL
             client = HiAPIClient(
-                base_url=base_url or os.environ.get("HIAPI_BASE_URL") or DEFAULT_BASE_URL,
-                api_key=SecretStr(api_key) if isinstance(api_key, str) else api_key,
+                base_url=url,
+                api_key=key,
                 timeout=timeout,
                 retry_policy=RetryPolicy(max_retries=max_retries),
                 default_headers=default_headers,
                 http_client=http_client,
                 http_async_client=http_async_client,
+                rate_limiter=shared_rate_limiter(key, url) if adaptive_rate_limit else None,
                 **sleeps,
             )
         self.client = client
@@ -193,6 +198,8 @@ class HiAPITasks(_TaskClientBase):
         http_async_client: Unused here (for symmetry with `AsyncHiAPITasks`).
         default_headers: Extra headers for every API request (never sent to other hosts).
         client: A `HiAPIClient` to use instead (left open).
+        adaptive_rate_limit: Pace requests with the key's shared adaptive rate limiter
+            (learns the allowed rate from 429s), like `ChatHiAPI(adaptive_rate_limit=True)`.
         poll_interval: First pause between status polls, in seconds.
         max_poll_interval: Upper bound of the growing, jittered poll interval.
         max_download_bytes: Largest output file `download` accepts.
@@ -215,6 +222,7 @@ class HiAPITasks(_TaskClientBase):
         http_async_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         client: HiAPIClient | None = None,
+        adaptive_rate_limit: bool = False,
         poll_interval: float = POLL_INITIAL,
         max_poll_interval: float = POLL_MAX,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -231,6 +239,7 @@ class HiAPITasks(_TaskClientBase):
             http_async_client=http_async_client,
             default_headers=default_headers,
             client=client,
+            adaptive_rate_limit=adaptive_rate_limit,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             max_download_bytes=max_download_bytes,
@@ -432,6 +441,7 @@ class AsyncHiAPITasks(_TaskClientBase):
         http_async_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         client: HiAPIClient | None = None,
+        adaptive_rate_limit: bool = False,
         poll_interval: float = POLL_INITIAL,
         max_poll_interval: float = POLL_MAX,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -450,6 +460,7 @@ class AsyncHiAPITasks(_TaskClientBase):
             http_async_client=http_async_client,
             default_headers=default_headers,
             client=client,
+            adaptive_rate_limit=adaptive_rate_limit,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             max_download_bytes=max_download_bytes,

@@ -356,3 +356,20 @@ async def test_fetch_errors(mode: str, tmp_path: Path) -> None:
     assert h.calls == 1
     flaky = Harness(mode, Server(httpx.Response(503), httpx.Response(200, content=b"ok")))
     assert (await fetch(flaky, "https://cdn.example/a.png", tmp_path)).size == 2
+
+
+def test_downloads_elsewhere_are_not_paced_by_the_rate_limiter() -> None:
+    from pydantic import SecretStr
+
+    from langchain_hiapi._client import HiAPIClient
+    from langchain_hiapi._ratelimit import shared_rate_limiter
+
+    client = HiAPIClient(
+        base_url="https://api.test/v1",
+        api_key=SecretStr(KEY),
+        rate_limiter=shared_rate_limiter(SecretStr(KEY), "https://api.test/v1"),
+    )
+    cdn = httpx.Request("GET", "https://cdn.hiapi.ai/tasks/tk-1/0.mp4")
+    poll = httpx.Request("GET", "https://api.test/v1/tasks/tk-1")
+    assert client._gate(cdn) is None
+    assert client._gate(poll) is not None

@@ -369,3 +369,11 @@ async def test_clients_passed_in_stay_open() -> None:
     async with AsyncHiAPITasks(api_key=KEY, http_async_client=async_http) as tasks:
         await tasks.list()
     assert not async_http.is_closed
+
+
+def test_adaptive_rate_limit_is_opt_in() -> None:
+    assert HiAPITasks(api_key=KEY, base_url=BASE).client.rate_limiter is None
+    paced = HiAPITasks(api_key=KEY, base_url=BASE, adaptive_rate_limit=True)
+    again = AsyncHiAPITasks(api_key=KEY, base_url=BASE, adaptive_rate_limit=True)
+    assert paced.client.rate_limiter is not None
+    assert paced.client.rate_limiter is again.client.rate_limiter  # shared per key
