@@ -8,7 +8,9 @@ import sys
 import threading
 from types import FrameType
 
+from langchain_hiapi.testing._ratelimit import RateLimits
 from langchain_hiapi.testing._server import DEFAULT_API_KEY, HiAPIEmulator
+from langchain_hiapi.testing._tasks import TaskTiming
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +33,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--video-polls", type=int, default=3, help="status polls before a video task completes"
     )
+    tasks = parser.add_argument_group("task API (/v1/tasks)")
+    tasks.add_argument(
+        "--task-seconds",
+        type=float,
+        help="tasks take this many seconds of wall clock (default: they advance per poll)",
+    )
+    tasks.add_argument(
+        "--task-spread",
+        type=float,
+        default=0.0,
+        help="with --task-seconds: up to this many extra seconds per task, evenly spread",
+    )
+    limits = parser.add_argument_group("rate limits (429 without Retry-After beyond them)")
+    limits.add_argument("--create-rate", type=float, help="task creates per second")
+    limits.add_argument("--poll-rate", type=float, help="task polls per second (detail + list)")
+    limits.add_argument("--chat-rate", type=float, help="chat completions per second")
+    limits.add_argument("--burst", type=float, default=1.0, help="bucket size (default 1)")
     args = parser.parse_args(argv)
+    if args.task_spread and args.task_seconds is None:
+        parser.error("--task-spread needs --task-seconds")
+    timing = None
+    if args.task_seconds is not None:
+        timing = TaskTiming(
+            queued=0,
+            handling=args.task_seconds,
+            archiving=0,
+            unit="seconds",
+            spread=args.task_spread,
+        )
+    rate_limits = None
+    if any(r is not None for r in (args.create_rate, args.poll_rate, args.chat_rate)):
+        rate_limits = RateLimits(
+            create_per_s=args.create_rate,
+            poll_per_s=args.poll_rate,
+            chat_per_s=args.chat_rate,
+            burst=args.burst,
+        )
 
     emulator = HiAPIEmulator(
         api_key=args.api_key,
@@ -42,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         noise=args.noise,
         ping=args.ping,
         video_polls=args.video_polls,
+        task_timing=timing,
+        rate_limits=rate_limits,
     )
     done = threading.Event()
 

@@ -15,12 +15,14 @@ class RateLimits:
     """Request rates the task API allows per API key; beyond them it answers 429.
 
     Creates (`POST /v1/tasks`) and polls (`GET /v1/tasks/:id` and `GET /v1/tasks`) are
-    counted in separate token buckets. A 429 carries no `Retry-After` (the contract's
+    counted in separate token buckets, and so are chat completions when `chat_per_s` is set
+    (their 429 has the chat routes' error shape). A 429 carries no `Retry-After` (the contract's
     429 transcript has none) and does not use up a token.
 
     Attributes:
         create_per_s: Creates per second, or None for no limit.
         poll_per_s: Polls per second, or None for no limit.
+        chat_per_s: `POST /v1/chat/completions` per second, or None for no limit.
         burst: Bucket size: requests allowed at once after an idle spell. The default 1
             spaces requests at least `1 / rate` apart, so over any window of `T`
             seconds at most `rate * T + 1` pass (what a benchmark measures against).
@@ -31,12 +33,13 @@ class RateLimits:
 
     create_per_s: float | None = None
     poll_per_s: float | None = None
+    chat_per_s: float | None = None
     burst: float = 1.0
     error_shape: Literal["envelope", "hiapi_error"] = "envelope"
     clock: Callable[[], float] = field(default=time.monotonic, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("create_per_s", "poll_per_s"):
+        for name in ("create_per_s", "poll_per_s", "chat_per_s"):
             rate = getattr(self, name)
             if rate is not None and not (rate > 0 and math.isfinite(rate)):
                 raise ValueError(f"{name} must be a positive number or None, got {rate!r}")
@@ -84,19 +87,23 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """Per-key buckets for the two request kinds of `RateLimits`."""
+    """Per-key buckets for the request kinds of `RateLimits`."""
 
     def __init__(self, limits: RateLimits | None) -> None:
         self.limits = limits
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._lock = threading.Lock()
 
-    def allow(self, account: str, kind: Literal["create", "poll"]) -> bool:
+    def allow(self, account: str, kind: Literal["create", "poll", "chat"]) -> bool:
         """Whether `account` may make one more request of `kind` now."""
         limits = self.limits
         if limits is None:
             return True
-        rate = limits.create_per_s if kind == "create" else limits.poll_per_s
+        rate = {
+            "create": limits.create_per_s,
+            "poll": limits.poll_per_s,
+            "chat": limits.chat_per_s,
+        }[kind]
         if rate is None:
             return True
         with self._lock:

@@ -243,7 +243,8 @@ class HiAPIEmulator:
             when its prompt holds `[fail]`); counted, not timed, so runs are repeatable.
         task_timing: Stage lengths of `/v1/tasks` tasks and the task clock (default:
             one poll per stage).
-        rate_limits: Opt-in 429s for task creates and polls beyond these rates.
+        rate_limits: Opt-in 429s for task creates, polls and chat completions beyond these
+            rates.
         webhook_secret: Signs task callbacks (`X-HiAPI-Signature`); None: unsigned.
         callback_policy: Redelivery attempts, backoff and timeout of task callbacks.
         extra_api_keys: More accepted keys, each its own account for the task API
@@ -291,6 +292,8 @@ class HiAPIEmulator:
         self.tasks.failing_models = frozenset(failing_models)
         self.balance_exhausted = balance_exhausted
         self.rate_limiter = RateLimiter(rate_limits)
+        self._chat_counts: dict[str, int] = {}
+        self._chat_lock = threading.Lock()
         self.host = host
         self.port = port
         self.latency = latency
@@ -387,6 +390,8 @@ class HiAPIEmulator:
         self.image_files.reset()
         self.tasks.reset()
         self.rate_limiter.reset()
+        with self._chat_lock:
+            self._chat_counts.clear()
         self.callbacks.reset()
 
     # -- task API test hooks --------------------------------------------------------------
@@ -422,6 +427,15 @@ class HiAPIEmulator:
     def task_stats(self) -> TaskStats:
         """Counters of the task API (creates, polls, 429s, tasks per idempotency key)."""
         return self.tasks.stats()
+
+    def chat_stats(self) -> dict[str, int]:
+        """Counters of `POST /v1/chat/completions`: `chat_requests`, `rate_limited_chats`."""
+        with self._chat_lock:
+            return {"chat_requests": 0, "rate_limited_chats": 0, **self._chat_counts}
+
+    def _count_chat(self, name: str) -> None:
+        with self._chat_lock:
+            self._chat_counts[name] = self._chat_counts.get(name, 0) + 1
 
     def finish_tasks(self, task_ids: Collection[str] | None = None) -> int:
         """Ends running tasks now, sending their callbacks; returns how many ended.
@@ -517,11 +531,24 @@ class HiAPIEmulator:
         if not self._authorised(record):
             raise ApiError(401, "Invalid token")
         if record.method == "GET" and path == STATS_PATH:
-            body = {"tasks": self.task_stats().to_json(), "requests": len(self.requests)}
+            body = {
+                "tasks": self.task_stats().to_json(),
+                "chat": self.chat_stats(),
+                "requests": len(self.requests),
+            }
             return _Plain(200, dumps(body).encode("utf-8"), headers=headers)
         if record.method == "GET" and path == "/v1/models":
             return _Plain(200, dumps(model_list()).encode("utf-8"), headers=headers)
         if record.method == "POST" and path == "/v1/chat/completions":
+            self._count_chat("chat_requests")
+            if not self.rate_limiter.allow(self._account(record) or "", "chat"):
+                self._count_chat("rate_limited_chats")
+                raise ApiError(
+                    429,
+                    "Rate limit reached for requests, please try again later",
+                    "rate_limit_exceeded",
+                    "rate_limit_error",
+                )
             return self._chat(record, reply, request_id, headers)
         if record.method == "POST" and path == "/v1/images/generations":
             origin = f"http://{record.headers.get('host') or f'{self.host}:{self.port}'}"

@@ -64,6 +64,8 @@ MAX_IDEMPOTENCY_KEY_BYTES = 255
 BODY_FIELDS = ("model", "input", "callback", "route", "storage")
 STORAGES = ("temp", "persistent")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Fractional part of the golden ratio: n * it mod 1 fills [0, 1) evenly for any prefix of n.
+_GOLDEN = 0.6180339887498949
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class TaskTiming:
     fourth, whatever the wall clock says, so recorded request sequences repeat exactly.
     With `unit="seconds"` a unit is a second of `clock`, and tasks also reach their end
     (and send their callback) without being polled. All zero: done at the first look.
+    `spread` (seconds mode) lengthens the handling stage of the n-th task created by a
+    deterministic share of `spread` seconds (the golden-ratio sequence), so the end times of
+    a batch created together spread evenly over `spread` seconds (bulk-polling benchmarks).
 
     Attributes:
         queued: Stage length in `unit`s.
@@ -88,6 +93,7 @@ class TaskTiming:
             expiry or staleness without waiting.
         output_ttl: Seconds an output URL stays valid after completion (7 days).
         idempotency_ttl: Seconds an `Idempotency-Key` is remembered (24 hours).
+        spread: Seconds mode: extra handling time of up to this many seconds per task.
     """
 
     queued: float = 1
@@ -97,26 +103,31 @@ class TaskTiming:
     clock: Callable[[], float] = field(default=time.time, compare=False)
     output_ttl: float = 7 * 24 * 3600
     idempotency_ttl: float = 24 * 3600
+    spread: float = 0.0
 
     def __post_init__(self) -> None:
         if self.unit not in ("polls", "seconds"):
             raise ValueError(f"unit must be 'polls' or 'seconds', got {self.unit!r}")
-        for name in ("queued", "handling", "archiving", "output_ttl", "idempotency_ttl"):
+        if self.spread and self.unit != "seconds":
+            raise ValueError("spread needs unit='seconds'")
+        names = ("queued", "handling", "archiving", "output_ttl", "idempotency_ttl", "spread")
+        for name in names:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and value >= 0 and math.isfinite(value)):
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
 
-    def status_at(self, progress: float) -> str | None:
+    def status_at(self, progress: float, extra: float = 0.0) -> str | None:
         """The running status after `progress` units (polls seen, or seconds elapsed).
 
         Polls count from 1 (the first look); seconds from 0. Returns None once terminal.
+        `extra` lengthens the handling stage (see `extra_for`).
         """
         edge = progress if self.unit == "seconds" else progress - 1
         if edge < self.queued:
             return "queued"
-        if edge < self.queued + self.handling:
+        if edge < self.queued + self.handling + extra:
             return "handling"
-        if edge < self.queued + self.handling + self.archiving:
+        if edge < self.queued + self.handling + extra + self.archiving:
             return "archiving"
         return None
 
@@ -124,6 +135,10 @@ class TaskTiming:
     def total(self) -> float:
         """All three stages together."""
         return self.queued + self.handling + self.archiving
+
+    def extra_for(self, seq: int) -> float:
+        """Extra handling time of the `seq`-th task created (1-based): an even spread."""
+        return self.spread * ((seq * _GOLDEN) % 1.0) if self.spread else 0.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +156,8 @@ class TaskStats:
         rate_limited_polls: Polls refused with 429.
         file_downloads: Output files served.
         tasks_per_idempotency_key: Tasks created per `Idempotency-Key` value.
+        detection_delays: Per ended task, seconds from its end to the first poll (detail
+            or list page) that showed it ended (seconds mode: how late a client noticed).
     """
 
     create_requests: int = 0
@@ -153,11 +170,13 @@ class TaskStats:
     rate_limited_polls: int = 0
     file_downloads: int = 0
     tasks_per_idempotency_key: Mapping[str, int] = field(default_factory=dict)
+    detection_delays: tuple[float, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The counters as a JSON-ready dict."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["tasks_per_idempotency_key"] = dict(self.tasks_per_idempotency_key)
+        out["detection_delays"] = list(self.detection_delays)
         return out
 
 
@@ -184,6 +203,8 @@ class _Task:
     polls: int = 0
     status: str = "queued"
     completed: int = 0
+    ended_at: float | None = None  # when it ended, on the task clock
+    seen_ended: bool = False
 
     def outputs(self) -> list[_Output]:
         kind = self.spec.kind
@@ -358,6 +379,7 @@ class TaskStore:
         self._seq = itertools.count(1)
         self._counts: dict[str, int] = {}
         self._per_key: dict[str, int] = {}
+        self._delays: list[float] = []
         # Tasks with a callback that must end on their own (seconds mode); read unlocked.
         self._timed_callbacks = 0
 
@@ -371,7 +393,11 @@ class TaskStore:
     def stats(self) -> TaskStats:
         """A snapshot of the counters."""
         with self._lock:
-            return TaskStats(**self._counts, tasks_per_idempotency_key=dict(self._per_key))
+            return TaskStats(
+                **self._counts,
+                tasks_per_idempotency_key=dict(self._per_key),
+                detection_delays=tuple(self._delays),
+            )
 
     def reset(self) -> None:
         """Forgets every task, key and count."""
@@ -380,6 +406,7 @@ class TaskStore:
             self._keys.clear()
             self._counts.clear()
             self._per_key.clear()
+            self._delays.clear()
             self._timed_callbacks = 0
 
     # -- create -------------------------------------------------------------------------
@@ -496,6 +523,12 @@ class TaskStore:
 
     def _observe(self, task: _Task, *, looked: bool, ended: list[_Task]) -> None:
         # Moves the task on; called with the lock held.
+        self._advance(task, looked=looked, ended=ended)
+        if looked and task.ended_at is not None and not task.seen_ended:
+            task.seen_ended = True
+            self._delays.append(max(self.timing.clock() - task.ended_at, 0.0))
+
+    def _advance(self, task: _Task, *, looked: bool, ended: list[_Task]) -> None:
         if task.status in ("success", "fail"):
             return
         timing = self.timing
@@ -506,18 +539,20 @@ class TaskStore:
             if task.polls == 0:
                 return
             status = timing.status_at(task.polls)
-            completed = int(now)
+            ended_at = now
         else:
-            status = timing.status_at(now - task.created_at)
-            completed = int(task.created_at + timing.total)
+            extra = timing.extra_for(task.seq)
+            status = timing.status_at(now - task.created_at, extra)
+            ended_at = task.created_at + timing.total + extra
         if status is not None:
             task.status = status
             return
-        self._end(task, completed, ended)
+        self._end(task, ended_at, ended)
 
-    def _end(self, task: _Task, completed: int, ended: list[_Task]) -> None:
+    def _end(self, task: _Task, ended_at: float, ended: list[_Task]) -> None:
         task.status = "fail" if task.fail else "success"
-        task.completed = completed
+        task.completed = int(ended_at)
+        task.ended_at = ended_at
         if task.callback_url:
             ended.append(task)
             if self.timing.unit == "seconds":
@@ -605,7 +640,7 @@ class TaskStore:
         ended: list[_Task] = []
         count = 0
         with self._lock:
-            now = int(self.timing.clock())
+            now = self.timing.clock()
             for task in self._tasks.values():
                 if task_ids is not None and task.id not in task_ids:
                     continue

@@ -161,3 +161,40 @@ def test_a_refusal_costs_no_token() -> None:
         assert not bucket.take()
     clock.advance(1.0)
     assert bucket.take()
+
+
+# -- chat completions (for benchmarks comparing the chat route under the same limit) --------
+
+
+def test_chat_completions_have_their_own_bucket(tick: FakeClock) -> None:
+    limits = RateLimits(create_per_s=100, chat_per_s=2, clock=tick)
+    with (
+        HiAPIEmulator(api_key=KEY, rate_limits=limits, task_timing=TaskTiming(0, 0, 0)) as emu,
+        client_for(emu.base_url, KEY) as client,
+    ):
+        body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+        assert client.post("/chat/completions", json=body).status_code == 200
+        refused = client.post("/chat/completions", json=body)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+        assert "retry-after" not in refused.headers
+        created_id(create(client, "seedance-2.0", BOAT))  # creates are counted apart
+        tick.advance(0.5)
+        assert client.post("/chat/completions", json=body).status_code == 200
+        assert emu.chat_stats() == {"chat_requests": 3, "rate_limited_chats": 1}
+        stats = client.get(emu.base_url.removesuffix("/v1") + "/_emulator/stats").json()
+        assert stats["chat"] == {"chat_requests": 3, "rate_limited_chats": 1}
+        emu.reset()
+        assert emu.chat_stats() == {"chat_requests": 0, "rate_limited_chats": 0}
+
+
+def test_chat_is_not_limited_without_chat_per_s(emu: HiAPIEmulator, client: httpx.Client) -> None:
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    for _ in range(5):
+        assert client.post("/chat/completions", json=body).status_code == 200
+    assert emu.chat_stats()["rate_limited_chats"] == 0
+
+
+def test_chat_rate_is_validated() -> None:
+    with pytest.raises(ValueError, match="chat_per_s"):
+        RateLimits(chat_per_s=0)

@@ -240,6 +240,45 @@ def test_seconds_timing_follows_the_injected_clock() -> None:
         assert all(s["completed"] == 0 for s in seen[:-1])
 
 
+def test_spread_staggers_the_end_of_tasks_created_together() -> None:
+    clock = FakeClock(1_800_000_000.0)
+    timing = TaskTiming(queued=0, handling=2, archiving=0, unit="seconds", spread=10, clock=clock)
+    with (
+        HiAPIEmulator(api_key=KEY, task_timing=timing) as emu,
+        client_for(emu.base_url, KEY) as client,
+    ):
+        ids = [created_id(create(client, "Nano-Banana", {"prompt": f"cat {n}"})) for n in range(8)]
+        ends = [2 + timing.extra_for(n) for n in range(1, 9)]
+        assert all(2 <= end < 12 for end in ends)
+        assert max(ends) - min(ends) > 7  # spread over most of the 10 s, not bunched
+        for step in range(12):
+            clock.advance(1)
+            for task_id, end in zip(ids, ends, strict=True):
+                done = detail(client, task_id)["status"] == "success"
+                assert done == (step + 1 >= end), (task_id, step, end)
+
+
+def test_detection_delays_measure_how_late_a_poll_saw_the_end() -> None:
+    clock = FakeClock(1_800_000_000.0)
+    timing = TaskTiming(queued=0, handling=5, archiving=0, unit="seconds", clock=clock)
+    with (
+        HiAPIEmulator(api_key=KEY, task_timing=timing) as emu,
+        client_for(emu.base_url, KEY) as client,
+    ):
+        first = created_id(create(client, "Nano-Banana", {"prompt": "a cat"}))
+        second = created_id(create(client, "Nano-Banana", {"prompt": "a dog"}))
+        clock.advance(4)
+        assert detail(client, first)["status"] == "handling"
+        clock.advance(2.5)  # both ended 1.5 s ago
+        assert detail(client, first)["status"] == "success"
+        clock.advance(1)
+        listed = client.get("/tasks", params={"size": 10}).json()["data"]["tasks"]
+        assert {t["status"] for t in listed} == {"success"}
+        detail(client, first)  # seen before: not counted again
+        assert emu.task_stats().detection_delays == pytest.approx((1.5, 2.5))
+        assert second in {t["taskId"] for t in listed}
+
+
 def test_timing_is_validated() -> None:
     with pytest.raises(ValueError, match="unit"):
         TaskTiming(unit="minutes")  # type: ignore[arg-type]
@@ -247,6 +286,10 @@ def test_timing_is_validated() -> None:
         TaskTiming(queued=-1)
     with pytest.raises(ValueError, match="output_ttl"):
         TaskTiming(output_ttl=float("inf"))
+    with pytest.raises(ValueError, match="spread needs unit='seconds'"):
+        TaskTiming(spread=5)
+    with pytest.raises(ValueError, match="spread"):
+        TaskTiming(unit="seconds", spread=-1)
 
 
 def test_fail_flag_ends_in_fail_with_an_error(client: httpx.Client) -> None:
