@@ -52,7 +52,7 @@ def test_cli_video_polls_flag() -> None:
 
 
 def test_cli_task_timing_and_rate_limit_flags() -> None:
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
             *(sys.executable, "-m", "langchain_hiapi.testing", "--port", "0"),
             *("--task-seconds", "30", "--create-rate", "0.01", "--chat-rate", "0.01"),
