@@ -18,6 +18,7 @@ import random
 import re
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,8 @@ import httpx
 from pydantic import SecretStr
 
 from langchain_hiapi._files import DownloadSink, FetchedFile
-from langchain_hiapi._ratelimit import KeyRateLimiter, RequestGate
+from langchain_hiapi._pool import Pool, PoolKey, lease_pool, release_pool
+from langchain_hiapi._ratelimit import KeyRateLimiter, RequestGate, shared_rate_limiter
 from langchain_hiapi._sse import SSEDecoder
 from langchain_hiapi._version import __version__
 from langchain_hiapi.errors import (
@@ -769,6 +771,16 @@ def _is_json_reply(response: httpx.Response) -> bool:
     return content_type.split(";")[0].strip().lower() == _JSON
 
 
+_SHARED_LIMITER = "shared"  # pickled in place of the process-wide limiter of the key
+
+
+def _restore_client(settings: dict[str, Any]) -> HiAPIClient:
+    """Rebuild a pickled `HiAPIClient` from its settings (in any process)."""
+    if settings.get("rate_limiter") == _SHARED_LIMITER:
+        settings["rate_limiter"] = shared_rate_limiter(settings["api_key"], settings["base_url"])
+    return HiAPIClient(**settings)
+
+
 # ---------------------------------------------------------------------------------------------
 # Client
 # ---------------------------------------------------------------------------------------------
@@ -777,9 +789,11 @@ def _is_json_reply(response: httpx.Response) -> bool:
 class HiAPIClient:
     """Minimal HiAPI HTTP client with retries, typed errors and SSE streaming.
 
-    Owns at most one pooled ``httpx.Client`` and one ``httpx.AsyncClient``, created on first use
-    (httpx's default pool limits: benchmarks showed larger keep-alive pools slow the async path
-    down). Clients passed in by the caller are used as given and never closed.
+    Holds settings, not sockets: on first use it leases the process-wide connection pool of its
+    settings (see :mod:`langchain_hiapi._pool`: one ``httpx.Client`` and one ``httpx.AsyncClient``
+    per event loop, httpx's default pool limits, since benchmarks showed larger keep-alive pools
+    slow the async path down), so it can be copied and pickled at any time. ``close()`` ends the
+    lease. Clients passed in by the caller are used as given and never closed.
 
     The timeout is applied to every request, including those sent through a caller's client.
     ``None`` disables timeouts.
@@ -799,6 +813,7 @@ class HiAPIClient:
             429s it absorbs are retried at its pace without counting against
             ``max_retries`` while the key makes progress.
         default_query: Query parameters added to every request URL.
+        proxy: Proxy URL for the connections (part of the shared pool's settings).
 
     Raises:
         TypeError: ``base_url``, ``timeout`` or ``default_headers`` has the wrong type.
@@ -821,12 +836,16 @@ class HiAPIClient:
         asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rate_limiter: KeyRateLimiter | None = None,
         default_query: Mapping[str, Any] | None = None,
+        proxy: str | None = None,
     ) -> None:
         self.base_url = _check_base_url(base_url)
         self.rate_limiter = rate_limiter
         if default_query is not None and not isinstance(default_query, Mapping):
             raise TypeError(f"default_query must be a dict, got {type(default_query).__name__}")
         self._default_query = _check_query(default_query or {})
+        if proxy is not None and not isinstance(proxy, str):
+            raise TypeError(f"proxy must be a URL string, got {type(proxy).__name__}")
+        self._proxy = proxy
         _check_api_key(api_key)
         self._api_key = api_key
         self._timeout = _check_timeout(timeout)
@@ -836,52 +855,104 @@ class HiAPIClient:
         self._asleep = asleep
         self._user_client = http_client
         self._user_async_client = http_async_client
-        self._client: httpx.Client | None = None
-        self._async_client: httpx.AsyncClient | None = None
-        self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._pool_key = PoolKey.of(
+            base_url=self.base_url,
+            api_key=api_key,
+            timeout=self._timeout,
+            proxy=proxy,
+            headers=self._default_headers,
+        )
+        self._lease: tuple[Pool, weakref.finalize[Any, Any]] | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"HiAPIClient(base_url={self.base_url!r})"
 
+    # -- copies and pickles: settings only, never sockets or locks ---------------------------
+
+    def _settings(self) -> dict[str, Any]:
+        """The constructor arguments this client was built from."""
+        return {
+            "base_url": self.base_url,
+            "api_key": self._api_key,
+            "timeout": self._timeout,
+            "retry_policy": self.retry_policy,
+            "default_headers": dict(self._default_headers),
+            "http_client": self._user_client,
+            "http_async_client": self._user_async_client,
+            "sleep": self._sleep,
+            "asleep": self._asleep,
+            "rate_limiter": self.rate_limiter,
+            "default_query": dict(self._default_query),
+            "proxy": self._proxy,
+        }
+
+    def __copy__(self) -> HiAPIClient:
+        return HiAPIClient(**self._settings())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> HiAPIClient:
+        # A copy shares what is meant to be shared (a caller's httpx clients, the key's
+        # rate limiter, the pool of its settings) and owns nothing else.
+        return HiAPIClient(**self._settings())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        settings = self._settings()
+        if settings.pop("http_client") is not None or settings.pop("http_async_client"):
+            raise TypeError(
+                "a HiAPIClient that uses your own http_client / http_async_client cannot be "
+                "pickled (an httpx client holds sockets and locks); pass connection settings "
+                "instead"
+            )
+        if self.rate_limiter is not None and self.rate_limiter is shared_rate_limiter(
+            self._api_key, self.base_url
+        ):
+            settings["rate_limiter"] = _SHARED_LIMITER  # the other process has its own
+        return (_restore_client, (settings,))
+
     # -- pooled clients ---------------------------------------------------------------------
+
+    def _pool(self) -> Pool:
+        """The shared pool of this client's settings, leased on first use."""
+        lease = self._lease
+        if lease is None or lease[0].closed:
+            with self._lock:
+                lease = self._lease
+                if lease is None or lease[0].closed:
+                    if lease is not None:
+                        release_pool(*lease, close_now=False)
+                    lease = self._lease = lease_pool(self._pool_key, self)
+        return lease[0]
 
     def _sync_client(self) -> httpx.Client:
         if self._user_client is not None:
             return self._user_client
-        client = self._client
-        if client is None:
-            with self._lock:  # two threads must not each create (and leak) a pool
-                client = self._client
-                if client is None:
-                    client = self._client = httpx.Client(timeout=self._timeout)
-        return client
+        return self._pool().sync_client()
 
     def _async_client_for_loop(self) -> httpx.AsyncClient:
         if self._user_async_client is not None:
             return self._user_async_client
-        loop = asyncio.get_running_loop()
-        client = self._async_client
-        if client is None or self._async_loop is not loop:
-            # Pooled connections belong to the loop that opened them; a new loop (e.g. a
-            # second asyncio.run) needs a new pool. The old one cannot be closed from here.
-            client = self._async_client = httpx.AsyncClient(timeout=self._timeout)
-            self._async_loop = loop
-        return client
+        # Pooled connections belong to the loop that opened them: one client per loop,
+        # closed when that loop shuts down.
+        return self._pool().async_client()
+
+    def _end_lease(self) -> list[Pool]:
+        with self._lock:
+            lease, self._lease = self._lease, None
+        return release_pool(*lease) if lease is not None else []
 
     def close(self) -> None:
-        """Close the sync client this object created (a caller's client is left open)."""
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
+        """Ends this client's use of its shared pool, closing it if nobody else uses it.
+
+        A caller's own httpx clients are never closed. The client stays usable: the next
+        request leases a pool again.
+        """
+        for pool in self._end_lease():
+            pool.close()
 
     async def aclose(self) -> None:
-        """Close every client this object created (a caller's clients are left open)."""
-        client, self._async_client = self._async_client, None
-        self._async_loop = None
-        if client is not None:
-            await client.aclose()
-        self.close()
+        """Async `close`: also awaits the closing of the running loop's connections."""
+        for pool in self._end_lease():
+            await pool.aclose()
 
     def __enter__(self) -> HiAPIClient:
         return self

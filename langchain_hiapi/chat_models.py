@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
@@ -193,7 +194,11 @@ class ChatHiAPI(BaseChatModel):
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient` (not closed by the model)."""
 
+    proxy: str | None = Field(default=None, repr=False)
+    """Proxy URL for HiAPI connections (httpx also honours `HTTPS_PROXY` by default)."""
+
     _client: HiAPIClient | None = PrivateAttr(default=None)
+    _client_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -320,6 +325,20 @@ class ChatHiAPI(BaseChatModel):
         """Maps the secret field to its environment variable for serialization."""
         return {"api_key": "HIAPI_API_KEY"}
 
+    @property
+    def lc_attributes(self) -> dict[str, Any]:
+        """JSON forms of the fields LangChain cannot serialize itself, for `dumpd`/`dumps`.
+
+        An `httpx.Timeout` becomes its dict form and an `ImageConfig` its fields; both are
+        accepted back by the constructor, so `loads(dumps(llm), ...)` rebuilds the model.
+        """
+        attributes: dict[str, Any] = {}
+        if isinstance(self.timeout, httpx.Timeout):
+            attributes["timeout"] = self.timeout.as_dict()
+        if self.image_config is not None:
+            attributes["image_config"] = self.image_config.to_wire()
+        return attributes
+
     @classmethod
     def is_lc_serializable(cls) -> bool:
         """ChatHiAPI can be serialized with `dumpd`/`dumps`."""
@@ -363,24 +382,101 @@ class ChatHiAPI(BaseChatModel):
 
     @property
     def client(self) -> HiAPIClient:
-        """The pooled HTTP client, created on first use and shared by copies and bindings."""
-        if self._client is None:
-            self._client = HiAPIClient(
-                base_url=self.base_url,
-                api_key=self.api_key,
-                timeout=self.timeout,
-                retry_policy=RetryPolicy(
-                    max_retries=self.max_retries, retry_read_timeouts=self.retry_read_timeouts
-                ),
-                default_headers=self.default_headers,
-                http_client=self.http_client,
-                http_async_client=self.http_async_client,
-                rate_limiter=shared_rate_limiter(self.api_key, self.base_url)
-                if self.adaptive_rate_limit
-                else None,
-                default_query=self.default_query,
+        """The HTTP client for the current connection settings.
+
+        Derived from the fields on every call (cheaply: it is rebuilt only when a
+        connection setting changed), so `model_copy(update=...)` and attribute assignment
+        take effect on the next request. Clients with the same settings share one pooled
+        connection set across the process.
+        """
+        settings = self._connection_settings()
+        client = self._client
+        if client is not None and self._client_settings == settings:
+            return client
+        client = HiAPIClient(
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            retry_policy=RetryPolicy(
+                max_retries=self.max_retries, retry_read_timeouts=self.retry_read_timeouts
+            ),
+            default_headers=self.default_headers,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+            rate_limiter=shared_rate_limiter(self.api_key, self.base_url)
+            if self.adaptive_rate_limit
+            else None,
+            default_query=self.default_query,
+            proxy=self.proxy,
+        )
+        self._client, self._client_settings = client, settings
+        return client
+
+    def _connection_settings(self) -> tuple[Any, ...]:
+        """Everything `client` is built from, as a snapshot (dicts copied) to compare."""
+        return (
+            self.base_url,
+            self.api_key,
+            self.timeout,
+            self.max_retries,
+            self.retry_read_timeouts,
+            dict(self.default_headers) if self.default_headers is not None else None,
+            self.http_client,
+            self.http_async_client,
+            self.adaptive_rate_limit,
+            copy.deepcopy(self.default_query) if self.default_query else self.default_query,
+            self.proxy,
+        )
+
+    def close(self) -> None:
+        """Ends this model's use of its shared connection pool.
+
+        The pool closes when no other model, tool or client with the same settings uses it.
+        Your own `http_client` is never closed. The model stays usable afterwards.
+        """
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Async `close` (also closes the running event loop's connections)."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    def __enter__(self) -> ChatHiAPI:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> ChatHiAPI:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> ChatHiAPI:
+        # Your own httpx clients are shared by copies, never copied (they hold sockets).
+        memo = {} if memo is None else memo
+        for shared in (self.http_client, self.http_async_client):
+            if shared is not None:
+                memo.setdefault(id(shared), shared)
+        return super().__deepcopy__(memo)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        if self.http_client is not None or self.http_async_client is not None:
+            msg = (
+                "a ChatHiAPI with your own http_client / http_async_client cannot be pickled"
+                " (an httpx client holds sockets and locks); pass connection settings instead"
             )
-        return self._client
+            raise TypeError(msg)
+        state = super().__getstate__()
+        # Settings travel, sockets do not: the other side builds its own client.
+        private = dict(state.get("__pydantic_private__") or {})
+        private.update(_client=None, _client_settings=None)
+        state["__pydantic_private__"] = private
+        return state
 
     # ----------------------------------------------------------------- request building
 

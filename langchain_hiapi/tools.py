@@ -26,7 +26,15 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from langchain_core.tools.base import ToolExceptionHandlerOutput
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
 from langchain_hiapi._client import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
@@ -326,6 +334,9 @@ class HiAPIImageGenerationTool(BaseTool):
     image_dirs: list[Path] | None = None
     """If set, local input images must lie inside one of these directories."""
 
+    _chat: ChatHiAPI | None = PrivateAttr(default=None)
+    _chat_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
+
     @field_validator("image_config", mode="before")
     @classmethod
     def _coerce_image_config(cls, value: Any) -> ImageConfig | None:
@@ -356,19 +367,11 @@ class HiAPIImageGenerationTool(BaseTool):
         return data
 
     def model_post_init(self, context: Any, /) -> None:
-        """Builds the chat model, the schema and the description once fields are set."""
+        """Checks the options and builds the schema and description once fields are set."""
         super().model_post_init(context)
-        if self.llm is None:
-            self.llm = ChatHiAPI(
-                model=self.model,
-                api_key=self.api_key,
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-            )
-        else:
+        if self.llm is not None:
             self.model = self.llm.model_name
-        llm = self.llm
+        llm = self.chat_model
         check_image_size_for_model(
             merge_image_config(llm.image_config, self.image_config), llm.model_name
         )
@@ -379,11 +382,46 @@ class HiAPIImageGenerationTool(BaseTool):
 
     @property
     def chat_model(self) -> ChatHiAPI:
-        """The `ChatHiAPI` every request goes through."""
-        if self.llm is None:  # pragma: no cover - set in model_post_init
-            msg = "HiAPIImageGenerationTool was not initialised"
-            raise RuntimeError(msg)
-        return self.llm
+        """The `ChatHiAPI` every request goes through.
+
+        `llm` when given; otherwise one built from the connection fields, rebuilt when one
+        of them changes (so `tool.api_key = ...` takes effect on the next call).
+        """
+        if self.llm is not None:
+            return self.llm
+        settings = (self.model, self.api_key, self.base_url, self.timeout, self.max_retries)
+        if self._chat is None or self._chat_settings != settings:
+            self._chat = ChatHiAPI(
+                model=self.model,
+                api_key=self.api_key,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+            )
+            self._chat_settings = settings
+        return self._chat
+
+    def close(self) -> None:
+        """Ends the tool's use of its connection pool (a `llm` you passed is left alone)."""
+        if self._chat is not None:
+            self._chat.close()
+
+    async def aclose(self) -> None:
+        """Async `close`."""
+        if self._chat is not None:
+            await self._chat.aclose()
+
+    def __enter__(self) -> HiAPIImageGenerationTool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> HiAPIImageGenerationTool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     @property
     def uses_images_api(self) -> bool:

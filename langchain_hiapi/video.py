@@ -994,11 +994,14 @@ class HiAPIVideoGenerationTool(BaseTool):
     """A ready `HiAPIVideoClient` (e.g. with custom polling); overrides the settings above."""
 
     _client: HiAPIVideoClient | None = PrivateAttr(default=None)
+    _client_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
 
     def _videos(self) -> HiAPIVideoClient:
+        """`video_client` when given, else one for the current settings (rebuilt on change)."""
         if self.video_client is not None:
             return self.video_client
-        if self._client is None:
+        settings = (self.api_key, self.base_url, self.timeout, self.max_retries, self.max_wait)
+        if self._client is None or self._client_settings != settings:
             self._client = HiAPIVideoClient(
                 api_key=self.api_key,
                 base_url=self.base_url,
@@ -1006,7 +1009,30 @@ class HiAPIVideoGenerationTool(BaseTool):
                 max_retries=self.max_retries,
                 max_wait=self.max_wait,
             )
+            self._client_settings = settings
         return self._client
+
+    def close(self) -> None:
+        """Ends the tool's use of its connection pool (your own `video_client` is left open)."""
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Async `close`."""
+        if self._client is not None:
+            await self._client.aclose()
+
+    def __enter__(self) -> HiAPIVideoGenerationTool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> HiAPIVideoGenerationTool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     def _run(
         self,

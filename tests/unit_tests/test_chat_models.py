@@ -622,3 +622,38 @@ def test_image_defaults_are_not_sent_to_a_per_call_text_model() -> None:
     }
     # An image_config given for the call itself is the caller's explicit choice.
     assert explicit["extra_body"]["google"]["image_config"] == {"aspect_ratio": "1:1"}
+
+
+# ------------------------------------------------------------------------ serialization
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {
+            "model": "Nano-Banana-Pro",
+            "image_config": {"aspect_ratio": "16:9", "image_size": "4K"},
+            "timeout": httpx.Timeout(5.0, read=60.0),
+            "temperature": 0.2,
+            "n": 2,
+        },
+    ],
+)
+def test_dumps_then_loads_round_trips(kwargs: dict[str, Any]) -> None:
+    from langchain_core.load import dumps, loads
+
+    llm = ChatHiAPI(api_key=KEY, **kwargs)
+    text = dumps(llm)
+    assert KEY not in text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # loads is marked beta
+        revived = loads(
+            text,
+            valid_namespaces=["langchain_hiapi"],
+            allowed_objects=[ChatHiAPI],
+            secrets_map={"HIAPI_API_KEY": KEY},
+        )
+    assert isinstance(revived, ChatHiAPI)
+    assert revived.model_dump() == llm.model_dump()
+    assert revived.timeout == llm.timeout and revived.image_config == llm.image_config

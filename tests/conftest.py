@@ -1,0 +1,19 @@
+"""Fixtures for every suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from langchain_hiapi._pool import close_all_pools
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connection_pools() -> Iterator[None]:
+    """Each test starts without pooled connections of earlier tests (pools are process-wide).
+
+    A test that patches httpx (a mock transport) must not leave its clients to the next.
+    """
+    yield
+    close_all_pools()
