@@ -6,6 +6,7 @@ import base64
 import re
 from typing import Any
 
+from langchain_hiapi.testing._font import caption, labelled_png
 from langchain_hiapi.testing._models import GEMINI_THINKING, IMAGE_MODELS
 from langchain_hiapi.testing._png import encode_png
 from langchain_hiapi.testing._prompt import prompt_tokens
@@ -124,7 +125,11 @@ def answer_image(req: ChatRequest, *, full_size: bool, noise: bool) -> Answer:
             if not image.gemini_supported:
                 raise _upstream_400(f"Unsupported MIME type: {image.mime}")
     width, height = image_dimensions(ratio, size, full_size=full_size)
-    png = encode_png(width, height, colour_of(conv.last_user_text), noise=noise)
+    colour = colour_of(conv.last_user_text)
+    if noise:
+        png = encode_png(width, height, colour, noise=True)
+    else:
+        png = labelled_png(caption(conv.last_user_text, ratio), width, height, colour)
     text = f"Here is your image: {summary(conv.last_user_text, 10)}."
     if conv.images:
         text += " " + conv.acknowledgement()

@@ -15,9 +15,9 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from langchain_hiapi.testing._font import caption, labelled_png
 from langchain_hiapi.testing._image import colour_of
 from langchain_hiapi.testing._models import IMAGES_API_MODELS
-from langchain_hiapi.testing._png import encode_png
 from langchain_hiapi.testing._wire import ApiError
 
 # Models whose upstream answers with a URL unless asked for `b64_json`.
@@ -115,7 +115,9 @@ def generate(body: Any, origin: str, files: ImageFiles, *, full_size: bool) -> d
     if response_format not in ("url", "b64_json"):
         raise _invalid(f"response_format must be 'url' or 'b64_json', got {response_format!r}")
     width, height = _dimensions(body.get("size"), full_size=full_size)
-    png = encode_png(width, height, colour_of(prompt))
+    size = body.get("size")
+    shape = size if isinstance(size, str) else "1024x1024"
+    png = labelled_png(caption(prompt, shape), width, height, colour_of(prompt))
     data: list[dict[str, Any]] = []
     for _ in range(n):
         if response_format == "url":

@@ -39,6 +39,20 @@ def encode_png(width: int, height: int, rgb: tuple[int, int, int], *, noise: boo
     else:
         row = b"\x00" + bytes(rgb) * width
         idat = zlib.compress(row * height, 9)
+    return png_chunks(width, height, idat)
+
+
+def png_chunks(width: int, height: int, idat: bytes) -> bytes:
+    """Wraps compressed 8-bit RGB scanlines (filter byte first) into a PNG file.
+
+    Args:
+        width: Image width in pixels.
+        height: Image height in pixels.
+        idat: zlib-compressed scanlines, each a 0 filter byte then `width * 3` bytes.
+
+    Returns:
+        The PNG file bytes.
+    """
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return _SIGNATURE + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 

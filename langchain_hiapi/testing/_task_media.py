@@ -13,8 +13,8 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
+from langchain_hiapi.testing._font import caption, labelled_png
 from langchain_hiapi.testing._image import colour_of
-from langchain_hiapi.testing._png import encode_png
 from langchain_hiapi.testing._video import minimal_mp4
 
 # Long side in pixels per resolution tier: real, and the small default that keeps tests
@@ -76,16 +76,14 @@ def dimensions(data: Mapping[str, Any], kind: str, *, full_size: bool) -> tuple[
 def label(data: Mapping[str, Any], width: int, height: int) -> str:
     """The text an image shows: the prompt's first words and the aspect ratio."""
     prompt = data.get("prompt")
-    words = " ".join(prompt.split()[:8]) if isinstance(prompt, str) else ""
     ratio = data.get("aspect_ratio")
-    shape = ratio if isinstance(ratio, str) and _RATIO.match(ratio) else f"{width}x{height}"
-    return f"{words}\n{shape}" if words else shape
+    shape = ratio if isinstance(ratio, str) and ratio else f"{width}x{height}"
+    return caption(prompt if isinstance(prompt, str) else "", shape)
 
 
-@lru_cache(maxsize=32)
 def image_png(text: str, width: int, height: int) -> bytes:
-    """A placeholder PNG for `text`, filled with the colour the text names."""
-    return encode_png(width, height, colour_of(text))
+    """A placeholder PNG showing `text`, filled with the colour the text names."""
+    return labelled_png(text, width, height, colour_of(text))
 
 
 @lru_cache(maxsize=8)
