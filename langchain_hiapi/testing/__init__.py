@@ -38,7 +38,9 @@ Example:
     ...     emu.queue(Reply(status=429, headers={"Retry-After": "1"}))
     ...     ...  # point a client at emu.base_url with emu.api_key
 
-Run it stand-alone with `python -m langchain_hiapi.testing --port 8765`.
+Run it stand-alone with `python -m langchain_hiapi.testing --port 8765`; `--help` lists
+the task-API options (`--task-stages`, `--task-unit`, `--webhook-secret`,
+`--create-rate`, `--poll-rate`, `--balance-exhausted`, ...).
 """
 
 from langchain_hiapi.testing._callbacks import CallbackAttempt, CallbackPolicy
