@@ -307,10 +307,9 @@ async def test_read_timeout_is_not_resent_by_default(
 ) -> None:
     emu.queue(Reply(delay=1.0))
     llm, sleeps = make_llm(model=IMAGE_MODEL, timeout=0.3, max_retries=2)
-    start = time.monotonic()
+    # The reply comes after 1 s: an APITimeoutError means the 0.3 s timeout ended the call.
     with pytest.raises(APITimeoutError, match="timed out"):
         await invoke(llm, mode, "draw a red square")
-    assert time.monotonic() - start < 0.95  # gave up at the timeout, not after the delay
     # The gateway may already be generating (and billing) the image: not sent again.
     assert len(emu.requests) == 1
     assert sleeps.delays == []
