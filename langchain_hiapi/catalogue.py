@@ -22,6 +22,8 @@ disagree, following its rule table ("How the package settles the conflicts"):
   as optional (the server applies the default). `resolution` includes `4k` (a later official
   source adds it). Frames (`first_frame_url`/`last_frame_url`) and multimodal references
   (`reference_*_urls`) are mutually exclusive; `last_frame_url` needs `first_frame_url`.
+- **`seedance-2.0-fast`**: only the fields its source lists; `prompt` 3-20000 characters and
+  `resolution` `480p`/`720p`/`1080p` as for `seedance-2.0` (its source gives no limits).
 - **`happyhorse-1-0` `duration`**: any integer 3-15 (the docs page; one skill lists only
   3/5/8/10/15).
 - **`Nano-Banana-2`**: the stored page truncates its enums. `resolution` is `1K`/`2K`/`4K`
@@ -462,7 +464,7 @@ class Seedance20Input(TaskInput):
 class Seedance20FastInput(TaskInput):
     """seedance-2.0-fast."""
 
-    prompt: str = Field(min_length=1, description="What happens.")
+    prompt: str = Field(min_length=3, max_length=20000, description="What happens.")
     reference_image_urls: list[str] | None = None
     aspect_ratio: SeedanceAspect = "16:9"
     resolution: Literal["480p", "720p", "1080p"] = "720p"
