@@ -312,7 +312,7 @@ class HiAPITasks(_TaskClientBase):
 
     def wait(
         self,
-        task: TaskRef,
+        task_id_or_task: TaskRef,
         *,
         timeout: float | None = DEFAULT_WAIT_TIMEOUT,
         on_update: OnUpdate | None = None,
@@ -320,7 +320,7 @@ class HiAPITasks(_TaskClientBase):
         """Polls a task until it ends (growing, jittered interval; slower after a 429).
 
         Args:
-            task: The task or its id.
+            task_id_or_task: The task or its id.
             timeout: Seconds to wait (`None`: no limit).
             on_update: Called with the task whenever its status changes.
 
@@ -332,7 +332,7 @@ class HiAPITasks(_TaskClientBase):
             TaskWaitTimeout: Still running at the deadline; the task is not cancelled
                 (resume with `wait(task_id)`).
         """
-        return self._go(self._wait(task, timeout, on_update))
+        return self._go(self._wait(task_id_or_task, timeout, on_update))
 
     def run(
         self,
@@ -359,7 +359,7 @@ class HiAPITasks(_TaskClientBase):
 
     def wait_many(
         self,
-        tasks: Iterable[TaskRef],
+        ids: Iterable[TaskRef],
         *,
         timeout: float | None = DEFAULT_WAIT_MANY_TIMEOUT,
         on_update: OnUpdate | None = None,
@@ -370,7 +370,7 @@ class HiAPITasks(_TaskClientBase):
         (check `Task.succeeded`).
 
         Args:
-            tasks: Tasks or ids.
+            ids: Task ids (or tasks).
             timeout: Seconds to wait for all (`None`: no limit).
             on_update: Called with a task whenever its status changes.
 
@@ -380,7 +380,7 @@ class HiAPITasks(_TaskClientBase):
         Raises:
             TaskWaitTimeout: Some tasks were still running at the deadline (`.task_ids`).
         """
-        return self._go(self._wait_many(tasks, timeout, on_update))
+        return self._go(self._wait_many(ids, timeout, on_update))
 
     def download(
         self,
@@ -506,13 +506,13 @@ class AsyncHiAPITasks(_TaskClientBase):
 
     async def wait(
         self,
-        task: TaskRef,
+        task_id_or_task: TaskRef,
         *,
         timeout: float | None = DEFAULT_WAIT_TIMEOUT,
         on_update: OnUpdate | None = None,
     ) -> Task:
         """Async `HiAPITasks.wait`."""
-        return await self._go(self._wait(task, timeout, on_update))
+        return await self._go(self._wait(task_id_or_task, timeout, on_update))
 
     async def run(
         self,
@@ -539,13 +539,13 @@ class AsyncHiAPITasks(_TaskClientBase):
 
     async def wait_many(
         self,
-        tasks: Iterable[TaskRef],
+        ids: Iterable[TaskRef],
         *,
         timeout: float | None = DEFAULT_WAIT_MANY_TIMEOUT,
         on_update: OnUpdate | None = None,
     ) -> builtins.list[Task]:
         """Async `HiAPITasks.wait_many`."""
-        return await self._go(self._wait_many(tasks, timeout, on_update))
+        return await self._go(self._wait_many(ids, timeout, on_update))
 
     async def download(
         self,

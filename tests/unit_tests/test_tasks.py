@@ -377,3 +377,43 @@ def test_adaptive_rate_limit_is_opt_in() -> None:
     again = AsyncHiAPITasks(api_key=KEY, base_url=BASE, adaptive_rate_limit=True)
     assert paced.client.rate_limiter is not None
     assert paced.client.rate_limiter is again.client.rate_limiter  # shared per key
+
+
+def test_public_signatures_match_the_interface_and_each_other() -> None:
+    import inspect
+
+    expected = {
+        "create": [
+            "model",
+            "input",
+            "callback_url",
+            "route",
+            "storage",
+            "idempotency_key",
+            "validate",
+        ],
+        "get": ["task_id"],
+        "list": ["page", "size"],
+        "wait": ["task_id_or_task", "timeout", "on_update"],
+        "run": [
+            "model",
+            "input",
+            "callback_url",
+            "route",
+            "storage",
+            "idempotency_key",
+            "validate",
+            "timeout",
+            "on_update",
+        ],
+        "wait_many": ["ids", "timeout", "on_update"],
+        "download": ["task", "dest_dir", "types"],
+    }
+    for name, params in expected.items():
+        sync = inspect.signature(getattr(HiAPITasks, name))
+        coro = inspect.signature(getattr(AsyncHiAPITasks, name))
+        assert list(sync.parameters)[1:] == params, name
+        assert sync.parameters == coro.parameters, name
+        assert inspect.iscoroutinefunction(getattr(AsyncHiAPITasks, name)), name
+    assert inspect.signature(HiAPITasks.wait).parameters["timeout"].default == 600
+    assert inspect.signature(HiAPITasks.wait_many).parameters["timeout"].default == 900
