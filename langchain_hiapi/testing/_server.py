@@ -252,6 +252,9 @@ class HiAPIEmulator:
         failing_models: Task models (ids or aliases) whose tasks end in `fail`.
         balance_exhausted: True: every task create answers 402; a collection of model
             ids: creates of those models do.
+        chat_refused_models: Models the chat route no longer serves (503
+            `model_not_found`, as new-api answers a model without a channel), e.g. image
+            models HiAPI moved to the task API; settable.
 
     Example:
         >>> with HiAPIEmulator() as emu:  # doctest: +SKIP
@@ -277,8 +280,10 @@ class HiAPIEmulator:
         extra_api_keys: Iterable[str] = (),
         failing_models: Collection[str] = (),
         balance_exhausted: bool | Collection[str] = False,
+        chat_refused_models: Collection[str] = (),
     ) -> None:
         self.api_key = api_key
+        self.chat_refused_models = frozenset(chat_refused_models)
         self.extra_api_keys = tuple(extra_api_keys)
         self.webhook_secret = webhook_secret
         timing = task_timing or TaskTiming()
@@ -623,6 +628,14 @@ class HiAPIEmulator:
     ) -> Any:
         if record.json is None:
             raise ApiError(400, "invalid request body: not JSON", "invalid_request")
+        model = record.json.get("model") if isinstance(record.json, dict) else None
+        if model in self.chat_refused_models:
+            # new-api's channel lookup, before any upstream call: nothing is billed.
+            raise ApiError(
+                503,
+                f"No available channel for model {model} under group default",
+                "model_not_found",
+            )
         req = parse_chat(record.json, self._next_call_id)
         if BLOCK_FLAG in req.conv.last_user_text:
             # new-api: type and code prompt_blocked, no request-id suffix (prompt billed).

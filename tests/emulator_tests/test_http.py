@@ -391,3 +391,17 @@ def test_402_is_insufficient_balance(emu: HiAPIEmulator, client: httpx.Client) -
     response = client.post(CHAT, json=_chat())
     assert response.status_code == 402
     assert _error(response)["code"] == "insufficient_user_quota"
+
+
+def test_chat_refused_models_answer_model_not_found_like_new_api() -> None:
+    with HiAPIEmulator(api_key="k", chat_refused_models={"Nano-Banana"}) as emulator:
+        headers = {"Authorization": "Bearer k"}
+        image = {"model": "Nano-Banana", "messages": [{"role": "user", "content": "a cat"}]}
+        refused = httpx.post(emulator.base_url + CHAT, json=image, headers=headers)
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "model_not_found"
+        assert "Nano-Banana" in refused.json()["error"]["message"]
+        other = httpx.post(emulator.base_url + CHAT, json=_chat(), headers=headers)
+        assert other.status_code == 200
+        emulator.chat_refused_models = frozenset()
+        assert httpx.post(emulator.base_url + CHAT, json=image, headers=headers).status_code == 200
