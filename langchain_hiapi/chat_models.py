@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import shutil
+import tempfile
+import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
@@ -20,7 +24,7 @@ from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
     PydanticToolsParser,
 )
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
@@ -48,11 +52,25 @@ from langchain_hiapi._client import (
     RetryPolicy,
 )
 from langchain_hiapi._convert import MODEL_PROVIDER, messages_to_wire, reply_to_result
+from langchain_hiapi._events import async_task_reporter, task_reporter
+from langchain_hiapi._flows import run_async, run_sync
+from langchain_hiapi._image_route import (
+    ROUTE_MEMORY,
+    ImageRoute,
+    RoutePlan,
+    chat_refuses_model,
+    check_image_route,
+    plan_route,
+)
 from langchain_hiapi._profiles import get_profile
 from langchain_hiapi._ratelimit import shared_rate_limiter
 from langchain_hiapi._stream import StreamAssembler
+from langchain_hiapi._task_convert import message_to_chunk, task_to_message
+from langchain_hiapi._task_flows import POLL_INITIAL, POLL_MAX, CreateRequest, PollSchedule
+from langchain_hiapi._task_route import build_task_request, read_downloads, task_flow
 from langchain_hiapi._version import __version__
-from langchain_hiapi.errors import StreamError
+from langchain_hiapi.catalogue import lookup
+from langchain_hiapi.errors import HiAPIError, StreamError
 from langchain_hiapi.image_config import (
     ASPECT_RATIOS,
     ImageConfig,
@@ -91,6 +109,12 @@ _BODY_FIELDS = (
 # Constructor names accepted besides the fields and their aliases.
 _EXTRA_ALIASES = frozenset({"request_timeout"})
 _TOOL_CHOICE_KEYWORDS = frozenset({"auto", "none", "required"})
+# Per-call arguments that choose or feed the route; never sent as chat body fields.
+_ROUTE_KWARGS = frozenset({"image_route", "task_input"})
+# Per-call arguments the task route understands (the rest would be silently lost there).
+_TASK_KWARGS = frozenset({"model", "image_config"}) | _ROUTE_KWARGS
+DEFAULT_TASK_TIMEOUT = 600.0
+"""Seconds ChatHiAPI waits for a task on the task route by default."""
 # Body keys the model builds itself; model_kwargs setting them would bypass validation.
 _RESERVED_BODY_KEYS = frozenset({"model", "messages", "stream", "image_config", "stop"})
 
@@ -133,6 +157,25 @@ class ChatHiAPI(BaseChatModel):
     image_config: ImageConfig | None = None
     """Default image options (`aspect_ratio`, `image_size`), overridable per call. Sent for
     this model and for per-call image models only, never to a per-call text model."""
+    image_route: ImageRoute = "auto"
+    """Where image requests go, overridable per call (`image_route=`): `"chat"` sends every
+    call to `/v1/chat/completions`; `"tasks"` sends it to the task API (`POST /v1/tasks`:
+    prompt from the system text and the last human message, images into the model's
+    image-input field, the reply's images as URLs plus downloaded base64); `"auto"` sends
+    task-only models to tasks and text models to chat, and tries chat first for models
+    HiAPI documents on both, falling back to tasks (remembered per base URL and model) when
+    the chat route answers it does not serve the model."""
+    task_input: dict[str, Any] | None = None
+    """Extra task `input` fields on the task route (e.g. `{"output_format": "jpg"}`),
+    checked against the model's schema; merged with a per-call `task_input=`."""
+    download_images: bool = True
+    """Task route: download image outputs into the reply (`base64` + `mime_type` beside the
+    `url`). `False` keeps only the URLs (they expire after about 7 days)."""
+    task_timeout: float | None = Field(default=DEFAULT_TASK_TIMEOUT, ge=0)
+    """Task route: seconds to wait for the task (`None`: no limit). A task still running
+    then is not cancelled; `TaskWaitTimeout` names its id."""
+    task_poll_interval: float = Field(default=POLL_INITIAL, gt=0)
+    """Task route: the first pause between status polls (it grows, with jitter)."""
     timeout: float | httpx.Timeout | None = Field(
         default=DEFAULT_TIMEOUT, validation_alias=AliasChoices("timeout", "request_timeout")
     )
@@ -359,6 +402,7 @@ class ChatHiAPI(BaseChatModel):
             else None,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
+            "image_route": self.image_route,
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -558,8 +602,15 @@ class ChatHiAPI(BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
-        body = self._build_request(messages, stop, stream=False, **kwargs)
-        return reply_to_result(self.client.request_json("POST", CHAT_PATH, body))
+        plan = self._plan_route(kwargs)
+        if plan.route == "chat":
+            body = self._build_request(messages, stop, stream=False, **self._chat_kwargs(kwargs))
+            try:
+                return reply_to_result(self.client.request_json("POST", CHAT_PATH, body))
+            except HiAPIError as exc:
+                if not self._falls_back(plan, exc, kwargs):
+                    raise
+        return _task_result(self._run_task(messages, stop, run_manager, kwargs))
 
     async def _agenerate(
         self,
@@ -571,8 +622,15 @@ class ChatHiAPI(BaseChatModel):
         if self.streaming:
             chunks = [c async for c in self._astream(messages, stop, run_manager, **kwargs)]
             return generate_from_stream(iter(chunks))
-        body = self._build_request(messages, stop, stream=False, **kwargs)
-        return reply_to_result(await self.client.arequest_json("POST", CHAT_PATH, body))
+        plan = self._plan_route(kwargs)
+        if plan.route == "chat":
+            body = self._build_request(messages, stop, stream=False, **self._chat_kwargs(kwargs))
+            try:
+                return reply_to_result(await self.client.arequest_json("POST", CHAT_PATH, body))
+            except HiAPIError as exc:
+                if not self._falls_back(plan, exc, kwargs):
+                    raise
+        return _task_result(await self._arun_task(messages, stop, run_manager, kwargs))
 
     def _stream(
         self,
@@ -583,15 +641,31 @@ class ChatHiAPI(BaseChatModel):
         stream_usage: bool | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        body = self._build_request(messages, stop, stream=True, stream_usage=stream_usage, **kwargs)
-        assembler = StreamAssembler()
-        try:
-            for event in self.client.stream_events(CHAT_PATH, body):
-                yield from assembler.feed(event)
-        except StreamError as exc:
-            _add_partial(exc, assembler)
-            raise
-        yield from assembler.finish()
+        plan = self._plan_route(kwargs)
+        if plan.route == "chat":
+            body = self._build_request(
+                messages, stop, stream=True, stream_usage=stream_usage, **self._chat_kwargs(kwargs)
+            )
+            assembler = StreamAssembler()
+            started = False
+            try:
+                for event in self.client.stream_events(CHAT_PATH, body):
+                    for chunk in assembler.feed(event):
+                        started = True
+                        yield chunk
+            except StreamError as exc:
+                _add_partial(exc, assembler)
+                raise
+            except HiAPIError as exc:
+                # Only a refusal before any output may move the call to the task route.
+                if started or not self._falls_back(plan, exc, kwargs):
+                    raise
+            else:
+                yield from assembler.finish()
+                return
+        # The task route has no partial output: the whole reply is one (last) chunk.
+        message = self._run_task(messages, stop, run_manager, kwargs)
+        yield ChatGenerationChunk(message=message_to_chunk(message))
 
     async def _astream(
         self,
@@ -602,17 +676,151 @@ class ChatHiAPI(BaseChatModel):
         stream_usage: bool | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        body = self._build_request(messages, stop, stream=True, stream_usage=stream_usage, **kwargs)
-        assembler = StreamAssembler()
-        try:
-            async for event in self.client.astream_events(CHAT_PATH, body):
-                for chunk in assembler.feed(event):
+        plan = self._plan_route(kwargs)
+        if plan.route == "chat":
+            body = self._build_request(
+                messages, stop, stream=True, stream_usage=stream_usage, **self._chat_kwargs(kwargs)
+            )
+            assembler = StreamAssembler()
+            started = False
+            try:
+                async for event in self.client.astream_events(CHAT_PATH, body):
+                    for chunk in assembler.feed(event):
+                        started = True
+                        yield chunk
+            except StreamError as exc:
+                _add_partial(exc, assembler)
+                raise
+            except HiAPIError as exc:
+                if started or not self._falls_back(plan, exc, kwargs):
+                    raise
+            else:
+                for chunk in assembler.finish():
                     yield chunk
-        except StreamError as exc:
-            _add_partial(exc, assembler)
-            raise
-        for chunk in assembler.finish():
-            yield chunk
+                return
+        message = await self._arun_task(messages, stop, run_manager, kwargs)
+        yield ChatGenerationChunk(message=message_to_chunk(message))
+
+    # ----------------------------------------------------------------- image routes
+
+    def _call_model(self, kwargs: Mapping[str, Any]) -> str:
+        return _validate_model(kwargs.get("model") or self.model_name)
+
+    def _chat_kwargs(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """The call's chat arguments: route options removed, the chat id of the model.
+
+        A catalogue model documented on chat under another id (`gpt-image-2/text-to-image`
+        is `gpt-image-2` there) is sent under that id.
+        """
+        call = {k: v for k, v in kwargs.items() if k not in _ROUTE_KWARGS}
+        model = self._call_model(kwargs)
+        info = lookup(model)
+        if info is not None and "chat" in info.served_on and info.id_for("chat") != model:
+            call["model"] = info.id_for("chat")
+        return call
+
+    def _plan_route(self, kwargs: Mapping[str, Any]) -> RoutePlan:
+        """Chooses chat or tasks for one call (pure, before anything is sent)."""
+        requested = check_image_route(kwargs.get("image_route") or self.image_route)
+        model = self._call_model(kwargs)
+        override = coerce_image_config(kwargs.get("image_config"))
+        config = merge_image_config(self.image_config, override)
+        info = lookup(model)
+        remembered = ROUTE_MEMORY.get(self.base_url, info.id if info else model)
+        return plan_route(
+            requested, info, remembered, aspect_ratio=config.aspect_ratio if config else None
+        )
+
+    def _falls_back(self, plan: RoutePlan, error: HiAPIError, kwargs: Mapping[str, Any]) -> bool:
+        """Whether a chat error moves the call to the task route (and remembers that)."""
+        if not (plan.fallback and chat_refuses_model(error)):
+            return False
+        model = self._call_model(kwargs)
+        info = lookup(model)
+        ROUTE_MEMORY.remember_fallback(self.base_url, info.id if info else model)
+        return True
+
+    def _task_request(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> CreateRequest:
+        """Checks a task-route call and builds its create request, before any request."""
+        call = {k: v for k, v in kwargs.items() if k not in _INTERNAL_KWARGS}
+        unsupported = sorted(set(call) - _TASK_KWARGS)
+        if unsupported:
+            msg = (
+                f"{unsupported} cannot be sent on the task route (image_route='tasks'), which"
+                " takes a prompt, images, image_config and task_input only; use"
+                " image_route='chat' for tools and sampling options."
+            )
+            raise ValueError(msg)
+        ignored = [name for name in _BODY_FIELDS if getattr(self, name) is not None]
+        ignored += ["stop"] if (stop or self.stop) else []
+        ignored += ["model_kwargs"] if self.model_kwargs else []
+        ignored += ["extra_body"] if self.extra_body else []
+        if ignored:
+            warnings.warn(
+                f"{ignored} are chat-completions options and are not used on the task route.",
+                UserWarning,
+                stacklevel=4,
+            )
+        override = coerce_image_config(call.get("image_config"))
+        call_input = call.get("task_input")
+        if call_input is not None and not isinstance(call_input, Mapping):
+            msg = f"task_input must be a dict, got {type(call_input).__name__}."
+            raise TypeError(msg)
+        return build_task_request(
+            messages,
+            model=self._call_model(call),
+            image_config=merge_image_config(self.image_config, override),
+            task_input={**(self.task_input or {}), **(call_input or {})},
+            now=time.time(),
+        )
+
+    def _task_schedule(self) -> PollSchedule:
+        return PollSchedule(self.task_poll_interval, max(POLL_MAX, self.task_poll_interval))
+
+    def _run_task(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: Mapping[str, Any],
+    ) -> AIMessage:
+        request = self._task_request(messages, stop, kwargs)
+        with tempfile.TemporaryDirectory(prefix="hiapi-task-") as tmp:
+            flow = task_flow(
+                request,
+                timeout=self.task_timeout,
+                download_dir=tmp if self.download_images else None,
+                on_update=task_reporter(run_manager),
+                schedule=self._task_schedule(),
+            )
+            run = run_sync(flow, self.client)
+            downloads = read_downloads(run)
+        return task_to_message(run.task, downloads=downloads)
+
+    async def _arun_task(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: Mapping[str, Any],
+    ) -> AIMessage:
+        request = self._task_request(messages, stop, kwargs)
+        tmp = await asyncio.to_thread(tempfile.mkdtemp, prefix="hiapi-task-")
+        try:
+            flow = task_flow(
+                request,
+                timeout=self.task_timeout,
+                download_dir=tmp if self.download_images else None,
+                on_update=async_task_reporter(run_manager),
+                schedule=self._task_schedule(),
+            )
+            run = await run_async(flow, self.client)
+            downloads = await asyncio.to_thread(read_downloads, run)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, tmp, True)
+        return task_to_message(run.task, downloads=downloads)
 
     # ----------------------------------------------------------------- tools
 
@@ -739,6 +947,15 @@ class ChatHiAPI(BaseChatModel):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _task_result(message: AIMessage) -> ChatResult:
+    generation_info = {"finish_reason": message.response_metadata.get("finish_reason")}
+    llm_output = {"model_name": message.response_metadata.get("model_name"), "id": message.id}
+    return ChatResult(
+        generations=[ChatGeneration(message=message, generation_info=generation_info)],
+        llm_output=llm_output,
+    )
 
 
 def _validate_model(value: Any) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from langchain_hiapi._image_route import ROUTE_MEMORY
 from langchain_hiapi._pool import close_all_pools
 
 
@@ -17,3 +18,11 @@ def _fresh_connection_pools() -> Iterator[None]:
     """
     yield
     close_all_pools()
+
+
+@pytest.fixture(autouse=True)
+def _forget_learned_routes() -> Iterator[None]:
+    """ChatHiAPI remembers chat->tasks fallbacks for the process: each test starts afresh."""
+    ROUTE_MEMORY.clear()
+    yield
+    ROUTE_MEMORY.clear()
