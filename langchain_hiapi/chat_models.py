@@ -10,7 +10,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -66,10 +66,7 @@ from langchain_hiapi._profiles import get_profile
 from langchain_hiapi._ratelimit import shared_rate_limiter
 from langchain_hiapi._stream import StreamAssembler
 from langchain_hiapi._task_convert import message_to_chunk, task_to_message
-from langchain_hiapi._task_flows import POLL_INITIAL, POLL_MAX, CreateRequest, PollSchedule
-from langchain_hiapi._task_route import build_task_request, read_downloads, task_flow
 from langchain_hiapi._version import __version__
-from langchain_hiapi.catalogue import lookup
 from langchain_hiapi.errors import HiAPIError, StreamError
 from langchain_hiapi.image_config import (
     ASPECT_RATIOS,
@@ -80,6 +77,10 @@ from langchain_hiapi.image_config import (
     is_image_model,
     merge_image_config,
 )
+
+if TYPE_CHECKING:
+    from langchain_hiapi._task_flows import CreateRequest, PollSchedule
+    from langchain_hiapi.catalogue import ModelInfo
 
 _blocks.register()
 
@@ -115,6 +116,8 @@ _ROUTE_KWARGS = frozenset({"image_route", "task_input"})
 _TASK_KWARGS = frozenset({"model", "image_config"}) | _ROUTE_KWARGS
 DEFAULT_TASK_TIMEOUT = 600.0
 """Seconds ChatHiAPI waits for a task on the task route by default."""
+DEFAULT_TASK_POLL_INTERVAL = 2.5
+"""First pause between task status polls (`HiAPITasks`' default, `_task_flows.POLL_INITIAL`)."""
 # Body keys the model builds itself; model_kwargs setting them would bypass validation.
 _RESERVED_BODY_KEYS = frozenset({"model", "messages", "stream", "image_config", "stop"})
 
@@ -174,7 +177,7 @@ class ChatHiAPI(BaseChatModel):
     task_timeout: float | None = Field(default=DEFAULT_TASK_TIMEOUT, ge=0)
     """Task route: seconds to wait for the task (`None`: no limit). A task still running
     then is not cancelled; `TaskWaitTimeout` names its id."""
-    task_poll_interval: float = Field(default=POLL_INITIAL, gt=0)
+    task_poll_interval: float = Field(default=DEFAULT_TASK_POLL_INTERVAL, gt=0)
     """Task route: the first pause between status polls (it grows, with jitter)."""
     timeout: float | httpx.Timeout | None = Field(
         default=DEFAULT_TIMEOUT, validation_alias=AliasChoices("timeout", "request_timeout")
@@ -703,6 +706,9 @@ class ChatHiAPI(BaseChatModel):
 
     # ----------------------------------------------------------------- image routes
 
+    # The task route's modules (the catalogue's schemas above all) load on first use:
+    # `import langchain_hiapi` stays fast for chat-only users.
+
     def _call_model(self, kwargs: Mapping[str, Any]) -> str:
         return _validate_model(kwargs.get("model") or self.model_name)
 
@@ -714,7 +720,7 @@ class ChatHiAPI(BaseChatModel):
         """
         call = {k: v for k, v in kwargs.items() if k not in _ROUTE_KWARGS}
         model = self._call_model(kwargs)
-        info = lookup(model)
+        info = _lookup(model)
         if info is not None and "chat" in info.served_on and info.id_for("chat") != model:
             call["model"] = info.id_for("chat")
         return call
@@ -725,7 +731,7 @@ class ChatHiAPI(BaseChatModel):
         model = self._call_model(kwargs)
         override = coerce_image_config(kwargs.get("image_config"))
         config = merge_image_config(self.image_config, override)
-        info = lookup(model)
+        info = _lookup(model)
         remembered = ROUTE_MEMORY.get(self.base_url, info.id if info else model)
         return plan_route(
             requested, info, remembered, aspect_ratio=config.aspect_ratio if config else None
@@ -736,7 +742,7 @@ class ChatHiAPI(BaseChatModel):
         if not (plan.fallback and chat_refuses_model(error)):
             return False
         model = self._call_model(kwargs)
-        info = lookup(model)
+        info = _lookup(model)
         ROUTE_MEMORY.remember_fallback(self.base_url, info.id if info else model)
         return True
 
@@ -744,6 +750,8 @@ class ChatHiAPI(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: Mapping[str, Any]
     ) -> CreateRequest:
         """Checks a task-route call and builds its create request, before any request."""
+        from langchain_hiapi._task_route import build_task_request
+
         call = {k: v for k, v in kwargs.items() if k not in _INTERNAL_KWARGS}
         unsupported = sorted(set(call) - _TASK_KWARGS)
         if unsupported:
@@ -777,6 +785,8 @@ class ChatHiAPI(BaseChatModel):
         )
 
     def _task_schedule(self) -> PollSchedule:
+        from langchain_hiapi._task_flows import POLL_MAX, PollSchedule
+
         return PollSchedule(self.task_poll_interval, max(POLL_MAX, self.task_poll_interval))
 
     def _run_task(
@@ -786,6 +796,8 @@ class ChatHiAPI(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None,
         kwargs: Mapping[str, Any],
     ) -> AIMessage:
+        from langchain_hiapi._task_route import read_downloads, task_flow
+
         request = self._task_request(messages, stop, kwargs)
         with tempfile.TemporaryDirectory(prefix="hiapi-task-") as tmp:
             flow = task_flow(
@@ -806,6 +818,8 @@ class ChatHiAPI(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None,
         kwargs: Mapping[str, Any],
     ) -> AIMessage:
+        from langchain_hiapi._task_route import read_downloads, task_flow
+
         request = self._task_request(messages, stop, kwargs)
         tmp = await asyncio.to_thread(tempfile.mkdtemp, prefix="hiapi-task-")
         try:
@@ -947,6 +961,12 @@ class ChatHiAPI(BaseChatModel):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _lookup(model: str) -> ModelInfo | None:
+    from langchain_hiapi.catalogue import lookup
+
+    return lookup(model)
 
 
 def _task_result(message: AIMessage) -> ChatResult:

@@ -378,3 +378,11 @@ def test_bare_stream_without_callbacks_still_works() -> None:
     server = FakeHiAPI()
     chunks = list(make_llm(server, image_route="tasks").stream("a cat"))
     assert chunks[0].response_metadata["route"] == "tasks"
+
+
+def test_task_poll_default_is_the_task_clients_default() -> None:
+    from langchain_hiapi._task_flows import POLL_INITIAL
+    from langchain_hiapi.chat_models import DEFAULT_TASK_POLL_INTERVAL
+
+    assert DEFAULT_TASK_POLL_INTERVAL == POLL_INITIAL
+    assert ChatHiAPI().task_poll_interval == POLL_INITIAL
