@@ -304,6 +304,13 @@ class ChatHiAPI(BaseChatModel):
             self.metadata = metadata
         return self
 
+    @model_validator(mode="after")
+    def _set_hiapi_profile(self) -> ChatHiAPI:
+        """Fills `profile` on langchain-core versions without `_resolve_model_profile`."""
+        if self.profile is None and not hasattr(BaseChatModel, "_resolve_model_profile"):
+            self.profile = get_profile(self.model_name)
+        return self
+
     @field_validator("image_config", mode="before")
     @classmethod
     def _coerce_image_config(cls, value: Any) -> ImageConfig | None:

@@ -153,7 +153,10 @@ def _make_client(
         api_key = os.environ.get("HIAPI_API_KEY") or None
     key = SecretStr(api_key) if isinstance(api_key, str) else api_key
     return HiAPIClient(
-        base_url=base_url or os.environ.get("HIAPI_BASE_URL") or DEFAULT_BASE_URL,
+        base_url=base_url
+        or os.environ.get("HIAPI_BASE_URL")
+        or os.environ.get("HIAPI_API_BASE")
+        or DEFAULT_BASE_URL,
         api_key=key,
         timeout=timeout,
         retry_policy=RetryPolicy(max_retries=max_retries),

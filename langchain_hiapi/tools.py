@@ -24,7 +24,11 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
-from langchain_core.tools.base import ToolExceptionHandlerOutput
+
+try:  # langchain-core >= 1.7: an error handler may return content blocks, not only text
+    from langchain_core.tools.base import ToolExceptionHandlerOutput
+except ImportError:  # pragma: no cover - older langchain-core (the declared floor)
+    ToolExceptionHandlerOutput = str  # type: ignore[misc, assignment]
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import (
     BaseModel,
@@ -313,8 +317,11 @@ class HiAPIImageGenerationTool(BaseTool):
         default_factory=secret_from_env("HIAPI_API_KEY", default=None)
     )
     """HiAPI key; read from `HIAPI_API_KEY` when not given."""
-    base_url: str = Field(default_factory=from_env("HIAPI_BASE_URL", default=DEFAULT_BASE_URL))
-    """API base URL; read from `HIAPI_BASE_URL`, else `https://api.hiapi.ai/v1`."""
+    base_url: str = Field(
+        default_factory=from_env(["HIAPI_BASE_URL", "HIAPI_API_BASE"], default=DEFAULT_BASE_URL)
+    )
+    """API base URL; read from `HIAPI_BASE_URL` (or `HIAPI_API_BASE`), else
+    `https://api.hiapi.ai/v1`."""
     timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT
     """Request timeout in seconds or an `httpx.Timeout`."""
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
