@@ -186,26 +186,169 @@ class _TaskClientBase:
 
 
 class HiAPITasks(_TaskClientBase):
-    """Blocking client of HiAPI's task API.
+    """Blocking client of HiAPI's task API (`/v1/tasks`): every image, video and audio model.
 
-    Args:
-        api_key: HiAPI key; defaults to `HIAPI_API_KEY`.
-        base_url: API base URL; defaults to `HIAPI_BASE_URL`, else `https://api.hiapi.ai/v1`.
-        timeout: Per-request timeout (seconds, an `httpx.Timeout`, or `None`).
-        max_retries: Retries per request (429, 5xx, lost connections; a create is safe to
-            retry thanks to its idempotency key).
-        http_client: Your own `httpx.Client` (left open).
-        http_async_client: Unused here (for symmetry with `AsyncHiAPITasks`).
-        default_headers: Extra headers for every API request (never sent to other hosts).
-        client: A `HiAPIClient` to use instead (left open).
-        adaptive_rate_limit: Pace requests with the key's shared adaptive rate limiter
-            (learns the allowed rate from 429s), like `ChatHiAPI(adaptive_rate_limit=True)`.
-        poll_interval: First pause between status polls, in seconds.
-        max_poll_interval: Upper bound of the growing, jittered poll interval.
-        max_download_bytes: Largest output file `download` accepts.
-        sleep: Sleep function for polls and retries (inject a no-op in tests).
-        clock: Monotonic clock for deadlines.
-        wall_clock: Unix time, to check output expiry.
+    A task is created, runs for seconds to minutes, and ends with outputs at temporary
+    URLs. `create` returns at once, `wait` polls until the task ends (a growing, jittered
+    interval; slower after a 429), `run` does both, `wait_many` follows many tasks through
+    the list endpoint, and `download` saves the outputs atomically. Every create carries an
+    `Idempotency-Key`, so a create whose reply was lost is retried without creating (or
+    paying for) a second task, and `input` is checked against the model's documented schema
+    before anything is sent.
+
+    Setup:
+        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
+
+        ```bash
+        pip install -U langchain-hiapi
+        export HIAPI_API_KEY="your-api-key"
+        ```
+
+    Key init args — client params:
+        api_key:
+            HiAPI API key. If not passed in will be read from env var `HIAPI_API_KEY`.
+        base_url:
+            API base URL; read from `HIAPI_BASE_URL`, else `https://api.hiapi.ai/v1`.
+        timeout:
+            Per-request timeout (seconds, an `httpx.Timeout`, or `None`).
+        max_retries:
+            Retries per request (429, 5xx, lost connections; a create is safe to retry
+            thanks to its idempotency key).
+        adaptive_rate_limit:
+            Pace requests with the key's shared adaptive rate limiter (learns the allowed
+            rate from 429s), like `ChatHiAPI(adaptive_rate_limit=True)`.
+        default_headers:
+            Extra headers for every API request (never sent to other hosts).
+        http_client:
+            Your own `httpx.Client` (left open). `http_async_client` is unused here (for
+            symmetry with `AsyncHiAPITasks`).
+        client:
+            A `HiAPIClient` to use instead (left open).
+
+    Key init args — polling and download params:
+        poll_interval:
+            First pause between status polls, in seconds.
+        max_poll_interval:
+            Upper bound of the growing, jittered poll interval.
+        max_download_bytes:
+            Largest output file `download` accepts.
+        sleep:
+            Sleep function for polls and retries (inject a no-op in tests).
+        clock:
+            Monotonic clock for deadlines.
+        wall_clock:
+            Unix time, to check output expiry.
+
+    Instantiate:
+        ```python
+        from langchain_hiapi import HiAPITasks
+
+        tasks = HiAPITasks(
+            max_retries=2,
+            # api_key="...",
+            # base_url="...",
+            # poll_interval=2.5,
+        )
+        ```
+
+        Use it as a context manager (`with HiAPITasks() as tasks:`) or call `close()`.
+
+    Run a task:
+        ```python
+        task = tasks.run(
+            "seedance-2.0",
+            {"prompt": "a paper boat on a rainy street", "duration": 5},
+            on_update=lambda t: print(t.status),
+            timeout=900,
+        )
+        task.status, task.outputs
+        ```
+
+        ```text
+        queued
+        handling
+        archiving
+        success
+        ('success', [TaskOutput(url='https://cdn.hiapi.ai/tasks/.../0.mp4', type='video',
+        expire_at=1796406968)])
+        ```
+
+    Download:
+        ```python
+        tasks.download(task, "videos/")  # types=["video"] to pick outputs
+        ```
+
+        ```text
+        [PosixPath('videos/tk-hiapi-01M8F2CWCJK4F7PQ573VP6DREE-video.mp4')]
+        ```
+
+    Create, then wait:
+        ```python
+        created = tasks.create(
+            "Nano-Banana-2", {"prompt": "a lighthouse at dusk", "aspect_ratio": "16:9"}
+        )
+        print(created.id, created.status)
+        finished = tasks.wait(created.id, timeout=600)
+        finished.succeeded
+        ```
+
+        ```text
+        tk-hiapi-01M8F2H87DF5E16VATSTTDX8MQ queued
+        True
+        ```
+
+    Many tasks:
+        ```python
+        prompts = ["a red fox", "a blue whale", "a green dragon"]
+        created = [tasks.create("Nano-Banana-2", {"prompt": p}) for p in prompts]
+        done = tasks.wait_many(created)  # a few list requests for any number of tasks
+        [t.status for t in done]
+        ```
+
+        ```text
+        ['success', 'success', 'success']
+        ```
+
+        `tasks.list(page=1, size=20)` returns a `TaskPage` of your tasks, newest first.
+
+    Input validation:
+        ```python
+        from langchain_hiapi import TaskInputError
+
+        try:
+            tasks.create("seedance-2.0", {"prompt": "a paper boat", "resolution": "8k"})
+        except TaskInputError as exc:
+            print(exc)
+        ```
+
+        ```text
+        input.resolution: '8k' is not allowed for seedance-2.0; allowed: '480p', '720p',
+        '1080p', '4k'
+        ```
+
+    Idempotency:
+        ```python
+        first = tasks.create(
+            "seedance-2.0", {"prompt": "a paper boat"}, idempotency_key="order-42"
+        )
+        again = tasks.create(
+            "seedance-2.0", {"prompt": "a paper boat"}, idempotency_key="order-42"
+        )
+        again.id == first.id, again.idempotent_replay
+        ```
+
+        ```text
+        (True, True)
+        ```
+
+    Errors:
+        A failed task raises `TaskFailedError` (`.task`, `.code`, `.message`); a task still
+        running at the deadline raises `TaskWaitTimeout` and keeps running (resume with
+        `wait(task_id)`); an expired output raises `OutputExpiredError` in `download`.
+
+        ```python
+        tasks.close()
+        ```
 
     Raises:
         ValueError: A setting that cannot work (checked here, before any request).
@@ -428,6 +571,69 @@ class AsyncHiAPITasks(_TaskClientBase):
     Takes `HiAPITasks`' arguments; `sleep` is an async function here, and `http_client`
     may be an `httpx.AsyncClient` (the same as `http_async_client`). `on_update` callbacks
     may be coroutine functions.
+
+    Setup:
+        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
+
+        ```bash
+        pip install -U langchain-hiapi
+        export HIAPI_API_KEY="your-api-key"
+        ```
+
+    Key init args:
+        See `HiAPITasks`: `api_key`, `base_url`, `timeout`, `max_retries`,
+        `adaptive_rate_limit`, `poll_interval`, `max_poll_interval`,
+        `max_download_bytes`, ...
+
+    Instantiate:
+        ```python
+        from langchain_hiapi import AsyncHiAPITasks
+
+        tasks = AsyncHiAPITasks()  # or: async with AsyncHiAPITasks() as tasks: ...
+        ```
+
+    Run a task:
+        ```python
+        async def report(task):
+            print(task.status)
+
+
+        task = await tasks.run(
+            "seedance-2.0",
+            {"prompt": "a paper boat on a rainy street", "duration": 5},
+            on_update=report,
+        )
+        await tasks.download(task, "videos/")
+        ```
+
+        ```text
+        queued
+        handling
+        archiving
+        success
+        [PosixPath('videos/tk-hiapi-01M8F2CWCJK4F7PQ573VP6DREE-video.mp4')]
+        ```
+
+    Many tasks:
+        ```python
+        import asyncio
+
+        prompts = ["a red fox", "a blue whale"]
+        created = await asyncio.gather(
+            *(tasks.create("Nano-Banana-2", {"prompt": p}) for p in prompts)
+        )
+        done = await tasks.wait_many(created)
+        [t.status for t in done]
+        ```
+
+        ```text
+        ['success', 'success']
+        ```
+
+    Close:
+        ```python
+        await tasks.aclose()
+        ```
     """
 
     def __init__(

@@ -265,13 +265,15 @@ class _Request:
 
 
 class HiAPIImageGenerationTool(BaseTool):
-    """Generates and edits images with HiAPI's Nano-Banana models, for agents.
+    """Generates and edits images with HiAPI's image models, for agents.
 
     The tool holds a `ChatHiAPI` (built from `model`, `api_key`, `base_url`, `timeout`
-    and `max_retries`, or passed as `llm`). Called with a `ToolCall`, it returns a
-    `ToolMessage` whose content is a short text for the model (image count, pixel size,
-    saved paths; no base64 unless `return_images_in_content=True`) and whose artifact
-    (`ImageToolArtifact`) holds the standard image blocks and the paths.
+    and `max_retries`, or passed as `llm`); images-API models (`gpt-image-1.5`,
+    `flux-1.1-pro`, `qwen-image-2.0`, `gpt-image-2-beta`) go to `/v1/images/generations`
+    instead. Called with a `ToolCall`, it returns a `ToolMessage` whose content is a short
+    text for the model (image count, pixel size, saved paths; no base64 unless
+    `return_images_in_content=True`) and whose artifact (`ImageToolArtifact`) holds the
+    standard image blocks, the paths and the pixel sizes.
 
     Errors an agent can act on come back as the tool's text result with
     `status="error"` (a blocked prompt, insufficient quota, a rate limit after the
@@ -279,11 +281,58 @@ class HiAPIImageGenerationTool(BaseTool):
     missing input file). An invalid API key or a denied account still raises: no agent
     can fix those.
 
-    Example:
+    Setup:
+        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
+
+        ```bash
+        pip install -U langchain-hiapi
+        export HIAPI_API_KEY="your-api-key"
+        ```
+
+    Key init args:
+        model:
+            HiAPI image model: `Nano-Banana` (default), `Nano-Banana-2`,
+            `Nano-Banana-Pro`, `gpt-image-2` or an images-API model.
+        image_config:
+            Default `aspect_ratio` / `image_size`; the call's arguments override them.
+        save_dir:
+            Directory the images are saved in (unique names, never overwriting a file).
+        return_images_in_content:
+            Also put the image blocks into the tool message, for vision-capable agents.
+        allow_input_images:
+            Offer the `images` argument (editing); `False` keeps the LLM away from files.
+        image_dirs:
+            Directories local input images may be read from.
+        llm:
+            A ready `ChatHiAPI` to send requests through, instead of `api_key`,
+            `base_url`, `timeout` and `max_retries` (read from `HIAPI_API_KEY` /
+            `HIAPI_BASE_URL` when not given).
+
+    Instantiate:
         ```python
         from langchain_hiapi import HiAPIImageGenerationTool
 
-        tool = HiAPIImageGenerationTool(model="Nano-Banana", save_dir="images/")
+        tool = HiAPIImageGenerationTool(
+            model="Nano-Banana",
+            image_config={"image_size": "1K"},
+            save_dir="images/",
+            # api_key="...",
+            # llm=ChatHiAPI(...),
+        )
+        ```
+
+    Invoke with args:
+        ```python
+        tool.invoke({"prompt": "a red fox in the snow", "aspect_ratio": "16:9"})
+        ```
+
+        ```text
+        'Generated 1 image with Nano-Banana: 1344x768 image/png, saved to
+        images/image-1.png. The model said: "Here is your fox."'
+        ```
+
+    Invoke with ToolCall:
+        ```python
         message = tool.invoke(
             {
                 "type": "tool_call",
@@ -292,8 +341,48 @@ class HiAPIImageGenerationTool(BaseTool):
                 "args": {"prompt": "a red fox in the snow", "aspect_ratio": "16:9"},
             }
         )
-        print(message.content)  # Generated 1 image with Nano-Banana: ... images/image-1.png
-        blocks = message.artifact["images"]  # standard image blocks (base64)
+        print(message.content)
+        message.artifact["paths"], message.artifact["sizes"]
+        ```
+
+        ```text
+        Generated 1 image with Nano-Banana: 1344x768 image/png, saved to images/image-2.png.
+        (['images/image-2.png'], [(1344, 768)])
+        ```
+
+        `message.artifact["images"]` holds the standard image blocks (base64).
+
+    Edit an image:
+        ```python
+        tool.invoke(
+            {
+                "prompt": "give the fox a green scarf",
+                "images": [message.artifact["paths"][0]],  # paths, http(s) URLs, data URIs
+            }
+        )
+        ```
+
+        ```text
+        'Generated 1 image with Nano-Banana: 1024x1024 image/png, saved to
+        images/image-3.png.'
+        ```
+
+    Async:
+        ```python
+        await tool.ainvoke({"prompt": "a lighthouse at dusk"})
+        ```
+
+    Use within an agent:
+        ```python
+        from langchain.agents import create_agent
+
+        from langchain_hiapi import ChatHiAPI
+
+        agent = create_agent(model=ChatHiAPI(model="gpt-4o-mini"), tools=[tool])
+        result = agent.invoke(
+            {"messages": [{"role": "user", "content": "Draw a lighthouse at dusk"}]}
+        )
+        result["messages"][-1].text
         ```
     """
 
