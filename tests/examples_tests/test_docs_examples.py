@@ -1,0 +1,258 @@
+"""Every Python example in `docs/*.mdx` and in the public classes' docstrings runs.
+
+Each document is run like a notebook: its ```python blocks in order, in one namespace and
+on one event loop (top-level `await` allowed), with `HIAPI_BASE_URL` / `HIAPI_API_KEY`
+pointing at a fresh `HiAPIEmulator` and a temporary working directory. A block that raises,
+or warns, fails the test with the document, the block number and its first line. Output
+shown in the docs (```text blocks) is illustrative and never compared.
+
+Every fence must name its language: ```python blocks run, ```text / ```bash / ... are
+shown only, and an unlabelled fence is an error (it would be code nobody runs).
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import importlib
+import inspect
+import re
+import textwrap
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from langchain_hiapi.tasks import AsyncHiAPITasks, HiAPITasks
+from langchain_hiapi.testing import HiAPIEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS_DIR = ROOT / "docs"
+
+PAGES = ("hiapi.mdx", "hiapi_provider.mdx")
+"""Integration pages under `docs/` whose examples run."""
+
+DOCSTRINGS = (
+    "langchain_hiapi.chat_models:ChatHiAPI",
+    "langchain_hiapi.tools:HiAPIImageGenerationTool",
+    "langchain_hiapi.tasks:HiAPITasks",
+    "langchain_hiapi.tasks:AsyncHiAPITasks",
+)
+"""Classes whose docstring examples (API-reference layout) run."""
+
+RUN_LANGUAGES = frozenset({"python", "py"})
+SHOW_LANGUAGES = frozenset({"text", "plaintext", "bash", "shell", "console", "json", "toml"})
+
+# A fence opens and closes at the same indentation (Mintlify <CodeGroup>s indent theirs).
+_FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)```(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+_PYTHON_OPENING = re.compile(r"^[ \t]*```(?:python|py)\b", re.MULTILINE)
+
+
+class DocExampleError(AssertionError):
+    """A documented example failed; names the document, the block and its first line."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced block of a document."""
+
+    language: str
+    code: str
+    line: int  # 1-based line of the opening fence in the document text
+
+    @property
+    def runs(self) -> bool:
+        return self.language in RUN_LANGUAGES
+
+
+def fenced_blocks(text: str, where: str) -> list[Block]:
+    """The fenced blocks of a Markdown/MDX text or docstring, in order.
+
+    Raises:
+        DocExampleError: A fence without a language or with one we neither run nor show.
+    """
+    blocks = []
+    for match in _FENCE.finditer(text):
+        info = match["info"].strip()
+        language = info.split()[0].lower() if info else ""
+        line = text.count("\n", 0, match.start()) + 1
+        if language not in RUN_LANGUAGES | SHOW_LANGUAGES:
+            msg = (
+                f"{where}, line {line}: fence language {language or '(none)'!r}; use one of"
+                f" {sorted(RUN_LANGUAGES | SHOW_LANGUAGES)} (python blocks run, the rest are"
+                " shown only)."
+            )
+            raise DocExampleError(msg)
+        blocks.append(Block(language, textwrap.dedent(match["body"]), line))
+    return blocks
+
+
+def python_blocks(text: str, where: str) -> list[Block]:
+    """The ```python blocks, checked against a plain count of python fence openings.
+
+    A block the fence pattern misses (a mismatched indent, say) would silently never run.
+    """
+    blocks = [b for b in fenced_blocks(text, where) if b.runs]
+    expected = len(_PYTHON_OPENING.findall(text))
+    if len(blocks) != expected:
+        msg = f"{where}: {expected} python fences but {len(blocks)} well-formed python blocks."
+        raise DocExampleError(msg)
+    return blocks
+
+
+def run_document(text: str, where: str) -> int:
+    """Runs a document's python blocks in order in one namespace; returns how many ran.
+
+    Raises:
+        DocExampleError: A block raised or warned, or the document has no python block.
+    """
+    blocks = python_blocks(text, where)
+    if not blocks:
+        raise DocExampleError(f"{where}: no ```python example to run.")
+    namespace: dict[str, Any] = {"__name__": "__doc_example__"}
+    loop = asyncio.new_event_loop()
+    try:
+        for index, block in enumerate(blocks, 1):
+            label = f"{where}, python block {index} (line {block.line}): {_first_line(block)}"
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    for category in (DeprecationWarning, PendingDeprecationWarning):
+                        warnings.simplefilter("default", category)
+                    _run_block(block, namespace, loop, label)
+            except DocExampleError:
+                raise
+            except BaseException as exc:
+                msg = f"{label}\nraised {type(exc).__name__}: {exc}\n---\n{block.code}"
+                raise DocExampleError(msg) from exc
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    return len(blocks)
+
+
+def _run_block(
+    block: Block, namespace: dict[str, Any], loop: asyncio.AbstractEventLoop, label: str
+) -> None:
+    code = compile(block.code, label, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    if code.co_flags & inspect.CO_COROUTINE:
+        loop.run_until_complete(eval(code, namespace))  # noqa: S307
+    else:
+        exec(code, namespace)  # noqa: S102
+
+
+def _first_line(block: Block) -> str:
+    return next((line for line in block.code.splitlines() if line.strip()), "").strip()
+
+
+def docstring_of(target: str) -> str:
+    module_name, _, name = target.partition(":")
+    doc = inspect.getdoc(getattr(importlib.import_module(module_name), name))
+    assert doc, f"{target} has no docstring"
+    return doc
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def _no_sleep(seconds: float) -> None:
+    pass
+
+
+async def _no_async_sleep(seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+@pytest.fixture
+def hiapi_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HiAPIEmulator]:
+    """A fresh emulator in the environment, a temporary working directory, and no waiting.
+
+    Task clients the examples build poll through the `sleep` they are given; the docs do
+    not pass one, so the default is swapped for a recorder (the documented injection
+    point) instead of waiting out real poll intervals.
+    """
+    monkeypatch.setitem(HiAPITasks.__init__.__kwdefaults__, "sleep", _no_sleep)
+    monkeypatch.setitem(AsyncHiAPITasks.__init__.__kwdefaults__, "sleep", _no_async_sleep)
+    monkeypatch.chdir(tmp_path)
+    with HiAPIEmulator() as emulator:
+        monkeypatch.setenv("HIAPI_BASE_URL", emulator.base_url)
+        monkeypatch.setenv("HIAPI_API_KEY", emulator.api_key)
+        yield emulator
+
+
+# --------------------------------------------------------------------------- the docs
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_examples_run(page: str, hiapi_env: HiAPIEmulator) -> None:
+    emulator = hiapi_env
+    text = (DOCS_DIR / page).read_text(encoding="utf-8")
+    run_document(text, f"docs/{page}")
+    assert emulator.requests, f"docs/{page} never called HiAPI"
+
+
+@pytest.mark.parametrize("target", DOCSTRINGS)
+def test_docstring_examples_run(target: str, hiapi_env: HiAPIEmulator) -> None:
+    emulator = hiapi_env
+    run_document(docstring_of(target), target)
+    assert emulator.requests, f"{target}'s examples never called HiAPI"
+
+
+def test_provider_page_points_at_the_chat_page() -> None:
+    text = (DOCS_DIR / "hiapi_provider.mdx").read_text(encoding="utf-8")
+    assert "/oss/integrations/chat/hiapi" in text
+
+
+# --------------------------------------------------------------------------- the harness
+
+
+def test_a_failing_block_names_the_document_and_the_block() -> None:
+    text = (
+        "Intro.\n\n```python\nx = 1\n```\n\n```text\nnot run\n```\n\n"
+        "```python\n1 / x - 1 / 0\n```\n"
+    )
+    with pytest.raises(DocExampleError, match=r"doc.md, python block 2 \(line 11\): 1 / x"):
+        run_document(text, "doc.md")
+
+
+def test_blocks_share_one_namespace_and_one_event_loop() -> None:
+    text = (
+        "```python\nimport asyncio\n\nasync def current():\n    return asyncio.get_running_loop()\n"
+        "\nloop = await current()\n```\n"
+        "```python\nassert await current() is loop\n```\n"
+    )
+    assert run_document(text, "doc.md") == 2
+
+
+def test_a_warning_fails_the_example() -> None:
+    text = "```python\nimport warnings\nwarnings.warn('moved to model_kwargs', UserWarning)\n```\n"
+    with pytest.raises(DocExampleError, match="UserWarning: moved to model_kwargs"):
+        run_document(text, "doc.md")
+
+
+def test_indented_fences_in_code_groups_run() -> None:
+    text = "<CodeGroup>\n    ```python Title\n    value = 2\n    ```\n</CodeGroup>\n"
+    assert run_document(text, "doc.mdx") == 1
+
+
+@pytest.mark.parametrize("fence", ["```\nx = 1\n```\n", "```pyhton\nx = 1\n```\n"])
+def test_a_fence_without_a_known_language_is_refused(fence: str) -> None:
+    with pytest.raises(DocExampleError, match="fence language"):
+        fenced_blocks(fence, "doc.md")
+
+
+def test_a_python_fence_the_pattern_misses_is_refused() -> None:
+    text = "    ```python\n    x = 1\n```\n"  # closing fence at another indent
+    with pytest.raises(DocExampleError, match="1 python fences but 0"):
+        python_blocks(text, "doc.md")
+
+
+def test_a_document_without_examples_is_refused() -> None:
+    with pytest.raises(DocExampleError, match="no ```python example"):
+        run_document("```text\noutput\n```\n", "doc.md")
