@@ -32,13 +32,17 @@ from langchain_hiapi.errors import (
     PermissionDeniedError,
     PromptBlockedError,
     RateLimitError,
+    ResponseTooLargeError,
     StreamError,
     TaskFailedError,
     TaskInputError,
     TaskWaitTimeout,
+    UnsafeURLError,
     WebhookVerificationError,
 )
 from langchain_hiapi.image_config import ImageConfig
+from langchain_hiapi.limits import Limits
+from langchain_hiapi.timeouts import HiAPITimeout
 
 if TYPE_CHECKING:
     from langchain_hiapi.images_api import IMAGES_API_MODELS, agenerate_images, generate_images
@@ -98,6 +102,7 @@ __all__ = [
     "HiAPIImageGenerationTool",
     "HiAPIModel",
     "HiAPITasks",
+    "HiAPITimeout",
     "HiAPIVideoClient",
     "HiAPIVideoGenerationTool",
     "IdempotencyKeyMismatchError",
@@ -106,6 +111,7 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "InvalidResponseError",
+    "Limits",
     "ModelNotFoundError",
     "ModelUnavailableError",
     "NotFoundError",
@@ -113,6 +119,7 @@ __all__ = [
     "PermissionDeniedError",
     "PromptBlockedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "StreamError",
     "Task",
     "TaskFailedError",
@@ -120,6 +127,7 @@ __all__ = [
     "TaskOutput",
     "TaskPage",
     "TaskWaitTimeout",
+    "UnsafeURLError",
     "VideoGenerationError",
     "VideoTimeoutError",
     "WebhookVerificationError",

@@ -18,17 +18,36 @@ import random
 import re
 import threading
 import time
+import warnings
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from langchain_hiapi import _downloads, _netguard
+from langchain_hiapi._decoding import ACCEPT_ENCODING, BodyDecoder
+from langchain_hiapi._downloads import (
+    DownloadPolicy,
+    Resolver,
+    Target,
+    is_public_address,
+    literal_address,
+    public_url,
+    redirect_flow,
+    redirect_location,
+)
 from langchain_hiapi._files import DownloadSink, FetchedFile
 from langchain_hiapi._pool import Pool, PoolKey, lease_pool, release_pool
 from langchain_hiapi._ratelimit import KeyRateLimiter, RequestGate, shared_rate_limiter
+from langchain_hiapi._secrets import (
+    is_secret_header,
+    redact,
+    scrub_error,
+    strip_base_url_credentials,
+)
 from langchain_hiapi._sse import SSEDecoder
 from langchain_hiapi._version import __version__
 from langchain_hiapi.errors import (
@@ -39,12 +58,21 @@ from langchain_hiapi.errors import (
     InvalidResponseError,
     ModelNotFoundError,
     ModelUnavailableError,
+    ResponseTooLargeError,
     StreamError,
+    UnsafeURLError,
     _get_header,
     body_snippet,
     envelope_error,
     error_from_response,
     parse_error_object,
+)
+from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
+from langchain_hiapi.timeouts import (
+    DEFAULT_TOTAL_TIMEOUT,
+    Deadline,
+    HiAPITimeout,
+    split_timeout,
 )
 
 __all__ = [
@@ -69,7 +97,10 @@ DEFAULT_BASE_URL = "https://api.hiapi.ai/v1"
 # Image models (Nano-Banana-Pro at 2K/4K) can take minutes before the first byte of a
 # non-streamed reply, so the read timeout is generous; connecting should be quick, and a large
 # request body (input images as base64) may take a while to upload on a slow link.
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=120.0, pool=30.0)
+# The overall budget bounds one call however the server trickles (see `timeouts`).
+DEFAULT_TIMEOUT = HiAPITimeout(
+    connect=10.0, read=600.0, write=120.0, pool=30.0, total=DEFAULT_TOTAL_TIMEOUT
+)
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
@@ -213,10 +244,16 @@ def _parse_retry_after(headers: Mapping[str, str] | None, now: float) -> float |
         pass
     else:
         return seconds if math.isfinite(seconds) else None
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
+    try:
+        parsed = email.utils.parsedate_tz(value)
+        if parsed is None:
+            return None
+        seconds = float(email.utils.mktime_tz(parsed)) - now
+    except (OverflowError, ValueError, TypeError, OSError):
+        # A date the platform cannot represent (year 99999999999): ignore the header and
+        # fall back to the normal backoff.
         return None
-    return float(email.utils.mktime_tz(parsed)) - now
+    return seconds if math.isfinite(seconds) else None
 
 
 def _user_agent() -> str:
@@ -235,16 +272,21 @@ def _safe_url(url: httpx.URL) -> str:
 # the raw value, which for the Authorization header is the API key.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
-_REDACTED = "[redacted]"
 
 
 def _check_api_key(api_key: SecretStr | None) -> None:
     """Reject a key that cannot be sent as a header, without ever quoting it.
 
     Raises:
+        TypeError: Not a ``SecretStr`` (the value is not shown).
         ValueError: The key has control characters (e.g. a trailing newline from a key
             file), surrounding spaces or non-ASCII characters.
     """
+    if api_key is not None and not isinstance(api_key, SecretStr):
+        raise TypeError(
+            f"api_key must be a SecretStr or None, got {type(api_key).__name__} "
+            "(the value is not shown)"
+        )
     key = api_key.get_secret_value() if api_key is not None else ""
     if not key:
         return
@@ -308,12 +350,17 @@ def _check_query(query: Mapping[str, Any]) -> dict[str, Any]:
     return checked
 
 
-def _check_base_url(base_url: object) -> str:
-    """Normalise and check the base URL.
+def check_base_url(base_url: object) -> str:
+    """Normalise and check the base URL; user info is removed with a warning.
+
+    ``https://user:pass@host/v1`` would make httpx send Basic auth and put the password in
+    every log line and trace that shows the URL; HiAPI authenticates with ``api_key``, so
+    the user info is dropped (never sent, logged or traced) and a ``UserWarning`` says so.
 
     Raises:
         TypeError: Not a string.
-        ValueError: Not an absolute ``http(s)://host/...`` URL.
+        ValueError: Not an absolute ``http(s)://host/...`` URL (the URL's user info and
+            query string are not echoed).
     """
     if not isinstance(base_url, str):
         raise TypeError(f"base_url must be a string, got {type(base_url).__name__}")
@@ -321,7 +368,7 @@ def _check_base_url(base_url: object) -> str:
     try:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, ValueError) as exc:
-        problem = str(exc)
+        problem = str(exc).replace(base_url, "<base_url>")
     else:
         if url.scheme not in ("http", "https") or not url.host:
             problem = "expected an http:// or https:// URL with a host"
@@ -329,11 +376,38 @@ def _check_base_url(base_url: object) -> str:
         # User info and query string are not echoed: a URL may embed credentials.
         shown = base_url.split("@")[-1].split("?")[0][:80]
         raise ValueError(f"base_url must look like {DEFAULT_BASE_URL!r}; got {shown!r} ({problem})")
-    return base_url.rstrip("/")
+    cleaned: str = strip_base_url_credentials(base_url)
+    return cleaned.rstrip("/")
 
 
-def _check_timeout(timeout: object) -> httpx.Timeout | None:
-    """Turn the ``timeout`` argument into an ``httpx.Timeout``, rejecting unusable values.
+_check_base_url = check_base_url
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a URL host is this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    lowered = host.lower().rstrip(".")
+    if lowered == "localhost" or lowered.endswith(".localhost"):
+        return True
+    address = literal_address(lowered)
+    return address is not None and address.is_loopback
+
+
+def _warn_clear_text_key(base_url: str, api_key: SecretStr | None) -> None:
+    """Warns when the key would travel unencrypted to another machine."""
+    if api_key is None or not api_key.get_secret_value():
+        return
+    url = httpx.URL(base_url)
+    if url.scheme == "http" and not is_loopback_host(url.host):
+        warnings.warn(
+            f"base_url {public_url(url)!r} is plain http on a non-loopback host: the API key "
+            "would be sent in clear text. Use https.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _check_timeout(timeout: object) -> httpx.Timeout | float | None:
+    """Check the ``timeout`` argument, rejecting unusable values.
 
     Raises:
         TypeError: Not a number, an ``httpx.Timeout`` or ``None``.
@@ -361,7 +435,7 @@ def _check_timeout(timeout: object) -> httpx.Timeout | None:
         )
     if not (math.isfinite(timeout) and timeout > 0):
         raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
-    return httpx.Timeout(float(timeout))
+    return float(timeout)
 
 
 def _encode_body(body: Mapping[str, Any]) -> bytes:
@@ -393,7 +467,7 @@ def _encode_body(body: Mapping[str, Any]) -> bytes:
 
 def _redact(text: str, secret: str | None) -> str:
     """Replace every occurrence of ``secret`` in ``text``."""
-    return text.replace(secret, _REDACTED) if secret and secret in text else text
+    return redact(text, secret)
 
 
 def _safe_cause(exc: BaseException, secret: str | None) -> BaseException | None:
@@ -421,6 +495,7 @@ def _transport_error(
     *,
     response_started: bool,
     secret: str | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[HiAPIError, bool]:
     """Map an httpx failure to our error and decide whether a retry is safe.
 
@@ -431,11 +506,15 @@ def _transport_error(
         response_started: Whether a 2xx status line had already arrived (the gateway accepted
             the request and may be billing it).
         secret: The API key, replaced in the message should httpx ever quote it.
+        deadline: The call's overall deadline; once it has passed, nothing is retried.
 
     Returns:
         ``(error to raise, retryable)``.
     """
     where = f"{request.method} {_safe_url(request.url)}"
+    if deadline is not None and deadline.expired():
+        # Whatever broke (a clamped read, a socket closed at the deadline), time is up.
+        return deadline.error(where), False
     detail = _redact(str(exc) or type(exc).__name__, secret)
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         # Nothing was sent yet: always safe to retry.
@@ -464,11 +543,26 @@ def _next_delay(
     headers: Mapping[str, str] | None,
     request: httpx.Request,
     reason: str,
+    deadline: Deadline | None = None,
 ) -> float | None:
-    """Seconds to sleep before retrying, or ``None`` to give up (and log the decision)."""
+    """Seconds to sleep before retrying, or ``None`` to give up (and log the decision).
+
+    A retry whose wait would not end before the call's deadline is not made.
+    """
     if not retryable or retries_done >= policy.max_retries:
         return None
     delay = policy.delay(retries_done, headers)
+    left = deadline.remaining() if deadline is not None else None
+    if left is not None and delay >= left:
+        logger.debug(
+            "HiAPI %s %s: %s; no retry: %.2f s wait exceeds the %.2f s left of the timeout",
+            request.method,
+            _safe_url(request.url),
+            reason,
+            delay,
+            max(left, 0.0),
+        )
+        return None
     logger.debug(
         "HiAPI %s %s: %s; retry %d of %d in %.2f s",
         request.method,
@@ -658,12 +752,18 @@ async def _adrain(chunks: AsyncIterator[bytes]) -> None:
                 return
 
 
-def _stream_failure(exc: httpx.RequestError) -> StreamError:
+def _stream_failure(
+    exc: httpx.RequestError, deadline: Deadline | None = None, secret: str | None = None
+) -> StreamError:
     """Map a transport failure after the stream started. Never retried: output was sent."""
+    if deadline is not None and deadline.expired():
+        return StreamError(
+            f"stream ended early: the overall timeout of {deadline.total:g} s passed"
+        )
     if isinstance(exc, httpx.TimeoutException):
         # A StreamError rather than APITimeoutError: a partial answer may already exist.
         return StreamError(f"stream ended early: read timed out ({exc or 'no data'})")
-    return StreamError(f"stream ended early: {type(exc).__name__}: {exc}")
+    return StreamError(f"stream ended early: {type(exc).__name__}: {_redact(str(exc), secret)}")
 
 
 def _check_stream_response(response: httpx.Response, content: bytes | None) -> None:
@@ -766,6 +866,246 @@ def _declared_size(response: httpx.Response) -> int | None:
         return None
 
 
+class _BodyBuffer:
+    """Collects a reply body up to a byte limit (the sync and async readers only feed it).
+
+    Chunks are counted as httpx yields them, i.e. after decompression, so a gzip or
+    deflate bomb stops at the limit rather than at the size of its compressed form.
+    """
+
+    __slots__ = ("_chunks", "_deadline", "_limit", "_limit_name", "_size", "_truncate", "_what")
+
+    def __init__(
+        self,
+        limit: int,
+        limit_name: str,
+        *,
+        truncate: bool = False,
+        deadline: Deadline | None = None,
+        what: str = "reply",
+    ) -> None:
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._limit = limit
+        self._limit_name = limit_name
+        self._truncate = truncate
+        self._deadline = deadline
+        self._what = what
+
+    def expect(self, headers: Mapping[str, str]) -> None:
+        """Fails at once when an uncompressed body announces more than the limit."""
+        if self._truncate or headers.get("content-encoding", "identity").lower() != "identity":
+            return
+        try:
+            declared = int(headers.get("content-length", ""))
+        except ValueError:
+            return
+        if declared > self._limit:
+            raise self.too_large(declared)
+
+    def add(self, chunk: bytes) -> bool:
+        """Adds a chunk; returns ``False`` when a truncating buffer is full.
+
+        Raises:
+            ResponseTooLargeError: The limit was passed (non-truncating buffer).
+            APITimeoutError: The call's deadline has passed.
+        """
+        self._size += len(chunk)
+        if self._size > self._limit:
+            if not self._truncate:
+                self._chunks = []
+                raise self.too_large(self._size)
+            keep = len(chunk) - (self._size - self._limit)
+            self._chunks.append(chunk[:keep])
+            return False
+        self._chunks.append(chunk)
+        if self._deadline is not None:
+            self._deadline.check(self._what)
+        return True
+
+    def content(self) -> bytes:
+        """The body collected so far (the buffer is emptied)."""
+        chunks, self._chunks = self._chunks, []
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def too_large(self, size: int) -> ResponseTooLargeError:
+        """The error for a body of ``size`` bytes."""
+        return ResponseTooLargeError(
+            f"{self._what}: the body is larger than {self._limit_name}={self._limit} bytes "
+            f"({size} bytes or more); raise Limits.{self._limit_name} if this is legitimate",
+            limit_name=self._limit_name,
+            limit=self._limit,
+        )
+
+
+def _decoder(response: httpx.Response) -> BodyDecoder:
+    if response.is_stream_consumed:
+        # Built in memory (a mock transport): httpx has read and decoded the body already.
+        return BodyDecoder("")
+    return BodyDecoder(response.headers.get("content-encoding", ""))
+
+
+def _raw(response: httpx.Response) -> Iterator[bytes]:
+    """The body as raw (still encoded) chunks; see `_decoder` for in-memory replies."""
+    if response.is_stream_consumed:
+        return iter((response.content,))
+    return response.iter_raw()
+
+
+async def _araw(response: httpx.Response) -> AsyncIterator[bytes]:
+    """Async `_raw`."""
+    if response.is_stream_consumed:
+        yield response.content
+        return
+    async for chunk in response.aiter_raw():
+        yield chunk
+
+
+def _fill(buffer: _BodyBuffer, pieces: Iterable[bytes]) -> bool:
+    """Adds decoded pieces; ``False`` once a truncating buffer is full."""
+    return all(buffer.add(piece) for piece in pieces)
+
+
+def _read_body(response: httpx.Response, buffer: _BodyBuffer) -> bytes:
+    """Reads and decodes a body into ``buffer`` (raw bytes: decoding is bounded here)."""
+    buffer.expect(response.headers)
+    decoder = _decoder(response)
+    for raw in _raw(response):
+        if not _fill(buffer, decoder.decode(raw)):
+            return buffer.content()
+    _fill(buffer, decoder.flush())
+    return buffer.content()
+
+
+async def _aread_body(response: httpx.Response, buffer: _BodyBuffer) -> bytes:
+    """Async :func:`_read_body`."""
+    buffer.expect(response.headers)
+    decoder = _decoder(response)
+    async for raw in _araw(response):
+        if not _fill(buffer, decoder.decode(raw)):
+            return buffer.content()
+    _fill(buffer, decoder.flush())
+    return buffer.content()
+
+
+def _foreign_status_error(status_code: int, url: httpx.URL) -> APIStatusError:
+    """A non-2xx reply of a download host that is not the gateway.
+
+    Its body and headers are not kept: they are written by a third party and must not
+    reach an agent's tool message (prompt injection) or a log.
+    """
+    cls = type(error_from_response(status_code, b"", {}))
+    if status_code in (401, 403):
+        # A CDN refusing a (signed, maybe expired) URL says nothing about the API key.
+        cls = APIStatusError
+    return cls(
+        f"download from {public_url(url)} failed with HTTP {status_code}",
+        status_code=status_code,
+    )
+
+
+def _check_peer(response: httpx.Response, target: Target | None) -> None:
+    """Refuses a reply from a non-public address for a target that must be public.
+
+    For clients the package did not build (and so cannot guard at connect time): a DNS
+    answer that changed after the check shows up here, before the body is read.
+    """
+    if target is None or target.access != "public":
+        return
+    stream = response.extensions.get("network_stream")
+    info = stream.get_extra_info("server_addr") if stream is not None else None
+    if not info:
+        return
+    address = literal_address(str(info[0]))
+    if address is not None and not is_public_address(address):
+        raise UnsafeURLError(
+            f"refused to download {public_url(target.url)!r}: connected to {address}, "
+            "which is not a public address",
+            url=public_url(target.url),
+        )
+
+
+def _resolve_with_system(host: str) -> list[str]:
+    # Looked up at call time so tests can replace the module's resolver.
+    return _downloads.system_resolver(host)
+
+
+def _check_wait(deadline: Deadline, wait: float, request: httpx.Request) -> None:
+    """Refuses to wait for the rate limiter past the call's deadline."""
+    left = deadline.remaining()
+    if left is not None and wait >= left:
+        raise deadline.error(f"{request.method} {_safe_url(request.url)}")
+
+
+def _is_redirect(response: httpx.Response) -> bool:
+    return redirect_location(response.status_code, response.headers) is not None
+
+
+class _StreamBudget:
+    """Counts a stream's bytes against ``max_stream_bytes`` and watches the deadline."""
+
+    __slots__ = ("_deadline", "_left", "_limit", "_where")
+
+    def __init__(self, limit: int, deadline: Deadline, where: str) -> None:
+        self._limit = limit
+        self._left = limit
+        self._deadline = deadline
+        self._where = where
+
+    def add(self, chunk: bytes) -> None:
+        """Counts a chunk.
+
+        Raises:
+            ResponseTooLargeError: The stream passed ``max_stream_bytes``.
+            StreamError: The overall timeout passed (events may already have arrived).
+        """
+        self._left -= len(chunk)
+        if self._left < 0:
+            raise ResponseTooLargeError(
+                f"event stream from {self._where} is larger than max_stream_bytes="
+                f"{self._limit} bytes; raise Limits.max_stream_bytes if this is legitimate",
+                limit_name="max_stream_bytes",
+                limit=self._limit,
+            )
+        if self._deadline.expired():
+            raise StreamError(
+                f"stream ended early: the overall timeout of {self._deadline.total:g} s passed "
+                f"({self._where})"
+            )
+
+
+class _EventReader:
+    """Raw stream bytes to events: bounded decoding, byte budget, SSE, JSON (pure)."""
+
+    __slots__ = ("_budget", "_decoder", "_sse")
+
+    def __init__(self, decoder: BodyDecoder, sse: SSEDecoder, *, budget: _StreamBudget) -> None:
+        self._decoder = decoder
+        self._sse = sse
+        self._budget = budget
+
+    def feed(self, raw: bytes | None) -> Iterator[dict[str, Any]]:
+        """Events completed by a raw chunk, or by the end of the stream (``None``).
+
+        Lazy, so the events before a malformed one still reach the consumer; ends with
+        :data:`_DONE` if ``[DONE]`` arrived.
+        """
+        try:
+            pieces = self._decoder.decode(raw) if raw is not None else self._decoder.flush()
+            for piece in pieces:
+                self._budget.add(piece)
+                # No local name for the payloads: a multi-MB payload is freed before the
+                # consumer gets its (already parsed) event.
+                for event in _events(self._sse.feed(piece)):
+                    yield event
+                    if event is _DONE:
+                        return
+        except httpx.DecodingError as exc:
+            raise StreamError(f"stream ended early: {exc}") from None
+        if raw is None:
+            yield from _events(self._sse.close())
+
+
 def _is_json_reply(response: httpx.Response) -> bool:
     content_type = str(response.headers.get("content-type", ""))
     return content_type.split(";")[0].strip().lower() == _JSON
@@ -796,14 +1136,20 @@ class HiAPIClient:
     lease. Clients passed in by the caller are used as given and never closed.
 
     The timeout is applied to every request, including those sent through a caller's client.
-    ``None`` disables timeouts.
+    A number, or an ``HiAPITimeout`` with ``total``, also bounds each call as a whole (see
+    :mod:`langchain_hiapi.timeouts`). ``None`` disables timeouts.
+
+    Every byte count is bounded by ``limits``; URLs from replies are downloaded only under
+    the origin policy of :mod:`langchain_hiapi._downloads`.
 
     Args:
-        base_url: API root, e.g. ``https://api.hiapi.ai/v1``.
+        base_url: API root, e.g. ``https://api.hiapi.ai/v1`` (user info is removed).
         api_key: Bearer token; read from the ``SecretStr`` at request time only.
-        timeout: ``httpx.Timeout``, a number of seconds for every phase, or ``None``.
+        timeout: A number of seconds (every phase and the whole call), an
+            ``httpx.Timeout`` / ``HiAPITimeout``, or ``None``.
         retry_policy: When and how long to retry.
-        default_headers: Extra headers for every request (applied last).
+        default_headers: Extra headers for every request (applied last). Those that look
+            like credentials are sent to the gateway's origin only.
         http_client: A sync client to use instead of creating one.
         http_async_client: An async client to use instead of creating one.
         sleep: Sleep function for retries (injectable for tests).
@@ -814,6 +1160,12 @@ class HiAPIClient:
             ``max_retries`` while the key makes progress.
         default_query: Query parameters added to every request URL.
         proxy: Proxy URL for the connections (part of the shared pool's settings).
+        limits: Byte limits for replies, streams and downloads.
+        allowed_download_hosts: Hosts (``host`` or ``host:port``) downloads may come from
+            in addition to the gateway's origin and public https hosts.
+        resolver: Host name to addresses, for the download policy (default: the system
+            resolver; injectable for tests).
+        clock: Monotonic clock for the overall deadline (injectable for tests).
 
     Raises:
         TypeError: ``base_url``, ``timeout`` or ``default_headers`` has the wrong type.
@@ -837,6 +1189,10 @@ class HiAPIClient:
         rate_limiter: KeyRateLimiter | None = None,
         default_query: Mapping[str, Any] | None = None,
         proxy: str | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+        allowed_download_hosts: Iterable[str] = (),
+        resolver: Resolver | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = _check_base_url(base_url)
         self.rate_limiter = rate_limiter
@@ -847,18 +1203,29 @@ class HiAPIClient:
             raise TypeError(f"proxy must be a URL string, got {type(proxy).__name__}")
         self._proxy = proxy
         _check_api_key(api_key)
+        _warn_clear_text_key(self.base_url, api_key)
         self._api_key = api_key
         self._timeout = _check_timeout(timeout)
+        self._phases, self._total = split_timeout(self._timeout)
         self.retry_policy = retry_policy
         self._default_headers = _check_headers(default_headers or {})
+        # What may go to a host that is not the gateway: no credentials.
+        self._foreign_headers = {
+            k: v for k, v in self._default_headers.items() if not is_secret_header(k)
+        }
+        self.limits = limits
+        self.download_policy = DownloadPolicy(self.base_url, allowed_download_hosts)
+        self._resolver = resolver or _resolve_with_system
+        self._clock = clock
         self._sleep = sleep
         self._asleep = asleep
         self._user_client = http_client
         self._user_async_client = http_async_client
+        self._resolver_setting = resolver
         self._pool_key = PoolKey.of(
             base_url=self.base_url,
             api_key=api_key,
-            timeout=self._timeout,
+            timeout=self._phases,
             proxy=proxy,
             headers=self._default_headers,
         )
@@ -885,6 +1252,10 @@ class HiAPIClient:
             "rate_limiter": self.rate_limiter,
             "default_query": dict(self._default_query),
             "proxy": self._proxy,
+            "limits": self.limits,
+            "allowed_download_hosts": tuple(sorted(self.download_policy.allowed_hosts)),
+            "resolver": self._resolver_setting,
+            "clock": self._clock,
         }
 
     def __copy__(self) -> HiAPIClient:
@@ -983,6 +1354,10 @@ class HiAPIClient:
         path = request.url.path
         return self.rate_limiter.gate(request.method, path.removeprefix(base_path))
 
+    def _deadline(self) -> Deadline:
+        """A fresh overall deadline for one call."""
+        return Deadline(self._total, self._clock)
+
     def _request_args(
         self,
         method: str,
@@ -1007,6 +1382,8 @@ class HiAPIClient:
             headers["Content-Type"] = _JSON
             content = _encode_body(body)
         headers["Accept"] = accept
+        # Only what can be inflated in bounded steps (no zstd/brotli bombs).
+        headers["Accept-Encoding"] = ACCEPT_ENCODING
         headers["User-Agent"] = _user_agent()
         headers.update(self._default_headers)
         headers.update(extra)
@@ -1016,7 +1393,7 @@ class HiAPIClient:
             "params": self._default_query or None,
             "content": content,
             "headers": headers,
-            "timeout": self._timeout,
+            "timeout": self._phases,
         }
         if params:
             # Per-request parameters (e.g. a list page) win over default_query.
@@ -1040,6 +1417,61 @@ class HiAPIClient:
             headers.update(self._default_headers)
         return {"method": "GET", "url": target, "headers": headers, "timeout": self._timeout}
 
+    def _hop_args(self, method: str, target: Target) -> dict[str, Any]:
+        """Arguments for ``build_request`` for one download hop.
+
+        The key and every secret-looking default header go to the gateway's origin only.
+        """
+        if target.same_origin:
+            headers = self._request_args(method, "", None, "*/*")["headers"]
+        else:
+            headers = {
+                "Accept": "*/*",
+                "Accept-Encoding": ACCEPT_ENCODING,
+                "User-Agent": _user_agent(),
+                **self._foreign_headers,
+            }
+        return {"method": method, "url": target.url, "headers": headers, "timeout": self._phases}
+
+    def _arm(self, request: httpx.Request, deadline: Deadline) -> str:
+        """Before an attempt: fail if time is up, clamp the per-phase timeouts to it."""
+        where = f"{request.method} {_safe_url(request.url)}"
+        deadline.check(where)
+        clamped = deadline.clamp(self._phases)
+        if clamped is not None:
+            request.extensions["timeout"] = clamped
+        return where
+
+    def _reply_buffer(
+        self,
+        response: httpx.Response,
+        deadline: Deadline,
+        where: str,
+        max_bytes: int | None,
+        limit_name: str,
+    ) -> _BodyBuffer:
+        """The buffer for a reply body: the error-body limit cuts, the others raise."""
+        if not response.is_success:
+            return _BodyBuffer(
+                self.limits.max_error_body_bytes,
+                "max_error_body_bytes",
+                truncate=True,
+                deadline=deadline,
+                what=where,
+            )
+        if max_bytes is None:
+            max_bytes, limit_name = self.limits.max_response_bytes, "max_response_bytes"
+        return _BodyBuffer(max_bytes, limit_name, deadline=deadline, what=where)
+
+    def _status_error(
+        self, response: httpx.Response, content: bytes, hop: Target | None
+    ) -> APIStatusError:
+        if hop is not None and not hop.same_origin:
+            return _foreign_status_error(response.status_code, response.request.url)
+        error = error_from_response(response.status_code, content, response.headers)
+        scrub_error(error, self._secret())
+        return error
+
     # -- sync I/O -------------------------------------------------------------------------
 
     def _send(
@@ -1049,56 +1481,92 @@ class HiAPIClient:
         read_body: bool,
         follow_redirects: bool = False,
         check: _ReplyCheck | None = None,
+        deadline: Deadline | None = None,
+        max_bytes: int | None = None,
+        limit_name: str = "max_response_bytes",
+        hop: Target | None = None,
+        client: httpx.Client | None = None,
     ) -> httpx.Response:
         """Send with retries until a 2xx reply (with its body read if ``read_body``).
 
-        ``check`` (with ``read_body``) inspects a read 2xx reply and may turn it into an
-        error, which is then retried like any error reply.
+        Args:
+            request: The request.
+            read_body: Read the 2xx body (bounded by ``max_bytes``) before returning.
+            follow_redirects: Let httpx follow redirects.
+            deadline: The call's overall deadline (a new one if ``None``).
+            max_bytes: Limit for the 2xx body (default ``limits.max_response_bytes``).
+            limit_name: The `Limits` field ``max_bytes`` comes from, for the error.
+            hop: For a download hop: a redirect reply is returned unread, a foreign host's
+                error body is dropped, and a ``public`` target's peer address is checked.
+            client: The httpx client to use (default: the pooled one).
+            check: With ``read_body``: inspects a read 2xx reply and may turn it into an
+                error, which is then retried like any error reply.
 
         Raises:
             APIStatusError: A non-2xx reply (or a 2xx one ``check`` rejects), after retries.
             APIConnectionError: No usable reply, after retries.
+            ResponseTooLargeError: The body passed its limit.
         """
-        client = self._sync_client()
+        client = client or self._sync_client()
+        deadline = deadline or self._deadline()
         policy = self.retry_policy
-        gate = self._gate(request)
+        pick = self.download_policy.address_picker(hop, self._resolver) if hop else None
+        # The rate limiter paces the key's requests to the gateway, not downloads elsewhere.
+        gate = self._gate(request) if hop is None or hop.same_origin else None
         retries = 0
         while True:
             while gate is not None and (wait := gate.wait_time()) > 0:
+                _check_wait(deadline, wait, request)
                 self._sleep(wait)
+            where = self._arm(request, deadline)
             _log_attempt(request, retries)
             headers: Mapping[str, str] | None = None
             cause: BaseException | None = None
             started = False
             absorbed = False
             try:
-                response = client.send(request, stream=True, follow_redirects=follow_redirects)
-                absorbed = gate is not None and gate.record(response.status_code)
-                started = response.is_success
-                try:
-                    content = response.read() if read_body or not started else b""
-                finally:
-                    if read_body or not started:
-                        response.close()
+                with _netguard.guard(deadline, pick):
+                    response = client.send(request, stream=True, follow_redirects=follow_redirects)
+                    absorbed = gate is not None and gate.record(response.status_code)
+                    started = response.is_success or (hop is not None and _is_redirect(response))
+                    read = (read_body and response.is_success) or not started
+                    try:
+                        _check_peer(response, hop)
+                        if hop is not None and not started and not hop.same_origin:
+                            content = b""  # a third party's error body is never read
+                        elif read:
+                            buffer = self._reply_buffer(
+                                response, deadline, where, max_bytes, limit_name
+                            )
+                            content = _read_body(response, buffer)
+                            if started:
+                                response._content = content
+                        else:
+                            content = b""
+                    finally:
+                        if read or not started:
+                            response.close()
                 rejected = check(response) if started and check is not None else None
+                if rejected is not None:
+                    scrub_error(rejected, self._secret())
                 if started and rejected is None:
                     _log_response(request, response)
                     return response
             except httpx.RequestError as exc:
                 secret = self._secret()
                 error, retryable = _transport_error(
-                    exc, request, policy, response_started=started, secret=secret
+                    exc, request, policy, response_started=started, secret=secret, deadline=deadline
                 )
                 reason, cause = type(exc).__name__, _safe_cause(exc, secret)
             else:
                 headers = response.headers
-                error = rejected or error_from_response(response.status_code, content, headers)
+                error = rejected or self._status_error(response, content, hop)
                 retryable = policy.should_retry_status(error)
                 reason, cause = f"status {error.status_code}", None
                 if absorbed and retryable:
                     _log_paced(request)
                     continue  # the limiter paces the retry; not counted against max_retries
-            delay = _next_delay(policy, retries, retryable, headers, request, reason)
+            delay = _next_delay(policy, retries, retryable, headers, request, reason, deadline)
             if delay is None:
                 raise error from cause
             self._sleep(delay)
@@ -1119,13 +1587,18 @@ class HiAPIClient:
 
         Raises:
             APIStatusError: Non-2xx reply (typed by status/code), after retries.
-            APIConnectionError: No reply, after retries.
+            APIConnectionError: No reply, after retries (``APITimeoutError`` when the
+                overall timeout passed).
             InvalidResponseError: The 2xx body is not a JSON object.
+            ResponseTooLargeError: The body is larger than ``limits.max_response_bytes``.
         """
         client = self._sync_client()
         request = client.build_request(**self._request_args(method, path, body, _JSON))
         response = self._send(request, read_body=True)
-        return _parse_json_body(response.status_code, _take_body(response), response.headers)
+        try:
+            return _parse_json_body(response.status_code, _take_body(response), response.headers)
+        except InvalidResponseError as exc:
+            raise scrub_error(exc, self._secret()) from None
 
     def request(
         self,
@@ -1212,12 +1685,18 @@ class HiAPIClient:
         finally:
             response.close()
 
-    def request_bytes(self, method: str, path: str) -> tuple[bytes, str]:
-        """Fetch a binary resource (e.g. a video download), following redirects.
+    def request_bytes(
+        self, method: str, path: str, *, max_bytes: int | None = None, limit_name: str = ""
+    ) -> tuple[bytes, str]:
+        """Fetch a binary resource of the gateway (e.g. a video download).
+
+        Redirects are followed under the download policy (see :meth:`fetch_bytes`).
 
         Args:
-            method: HTTP method.
+            method: HTTP method of the first request.
             path: Path below the base URL.
+            max_bytes: Size limit (default ``limits.max_response_bytes``).
+            limit_name: The `Limits` field ``max_bytes`` comes from, for the error.
 
         Returns:
             ``(content, content type)``.
@@ -1225,18 +1704,78 @@ class HiAPIClient:
         Raises:
             APIStatusError: Non-2xx reply, after retries.
             APIConnectionError: No reply, after retries.
+            UnsafeURLError: A redirect leads where downloads are refused.
+            ResponseTooLargeError: The body passed the limit.
         """
-        client = self._sync_client()
-        request = client.build_request(**self._request_args(method, path, None, "*/*"))
-        response = self._send(request, read_body=True, follow_redirects=True)
-        return response.content, response.headers.get("content-type", "")
+        return self.fetch_bytes(
+            self.base_url + path, max_bytes=max_bytes, limit_name=limit_name, method=method
+        )
+
+    def fetch_bytes(
+        self,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        limit_name: str = "",
+        method: str = "GET",
+        http_client: httpx.Client | None = None,
+    ) -> tuple[bytes, str]:
+        """Download a URL a reply pointed to, under the download policy.
+
+        Only the gateway's origin, ``allowed_download_hosts`` and https hosts with public
+        addresses are fetched; redirects are followed by hand (``limits.max_redirects``)
+        and each hop is checked again; the key goes to the gateway's origin only. The
+        whole download is one call for the overall timeout.
+
+        Args:
+            url: The absolute URL.
+            max_bytes: Size limit (default ``limits.max_response_bytes``).
+            limit_name: The `Limits` field ``max_bytes`` comes from, for the error.
+            method: HTTP method of the first request.
+            http_client: Client for hosts other than the gateway (default: the pooled one).
+
+        Returns:
+            ``(content, content type)``.
+
+        Raises:
+            UnsafeURLError: The URL or a redirect is refused (before connecting to it).
+            APIStatusError: Non-2xx reply (a foreign host's body is not kept).
+            APIConnectionError: No reply, after retries.
+            ResponseTooLargeError: The body passed the limit.
+        """
+        deadline = self._deadline()
+        flow = redirect_flow(self.download_policy, url, self.limits.max_redirects)
+        target = next(flow)
+        while True:
+            self.download_policy.resolve(target, self._resolver)
+            client = self._sync_client() if target.same_origin else http_client
+            request = (client or self._sync_client()).build_request(
+                **self._hop_args(method, target)
+            )
+            response = self._send(
+                request,
+                read_body=True,
+                deadline=deadline,
+                max_bytes=max_bytes,
+                limit_name=limit_name or "max_response_bytes",
+                hop=target,
+                client=client,
+            )
+            try:
+                target = flow.send((response.status_code, response.headers))
+            except StopIteration:
+                return response.content, response.headers.get("content-type", "")
+            finally:
+                response.close()
+            method = "GET"
 
     def stream_events(self, path: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """POST a streaming request and yield its events as dicts until ``[DONE]``.
 
         Retries happen only before the 2xx status line; never once events flow. The response is
         closed when the stream ends, fails, or the consumer stops iterating (generator close).
-        A stream that ends without ``[DONE]`` just ends.
+        A stream that ends without ``[DONE]`` just ends. The overall timeout covers the
+        whole stream, and ``limits`` bound each event and the stream as a whole.
 
         Args:
             path: Path below the base URL.
@@ -1248,38 +1787,60 @@ class HiAPIClient:
         Raises:
             APIStatusError: Non-2xx reply, after retries.
             APIConnectionError: No reply, after retries.
-            StreamError: Malformed event, error event, or connection lost mid-stream.
+            StreamError: Malformed event, error event, connection lost mid-stream, or the
+                overall timeout passed mid-stream.
+            ResponseTooLargeError: An event or the stream passed its limit.
         """
         client = self._sync_client()
         request = client.build_request(**self._request_args("POST", path, body, _EVENT_STREAM))
-        response = self._send(request, read_body=False)
+        deadline = self._deadline()
+        response = self._send(request, read_body=False, deadline=deadline)
+        secret = self._secret()
+        budget = self._stream_budget(deadline, request)
         try:
             content: bytes | None = None
             if _is_json_reply(response):
                 try:
-                    content = response.read()
+                    with _netguard.guard(deadline):
+                        content = _read_body(response, self._json_instead_buffer(deadline))
                 except httpx.RequestError as exc:
-                    raise _stream_failure(exc) from exc
+                    raise _stream_failure(exc, deadline, secret) from exc
             _check_stream_response(response, content)
-            decoder = SSEDecoder()
-            chunks = response.iter_bytes()
+            events = _EventReader(
+                _decoder(response), SSEDecoder(self.limits.max_event_bytes), budget=budget
+            )
+            chunks = _raw(response)
             while True:
                 try:
-                    chunk = next(chunks, None)
+                    with _netguard.guard(deadline):
+                        raw = next(chunks, None)
                 except httpx.RequestError as exc:
-                    raise _stream_failure(exc) from exc
-                # No local name for the payloads: a multi-MB payload is freed before the
-                # consumer gets its (already parsed) event.
-                for event in _events(decoder.feed(chunk) if chunk is not None else decoder.close()):
+                    raise _stream_failure(exc, deadline, secret) from exc
+                for event in events.feed(raw):
                     if event is _DONE:
-                        _drain(chunks)
+                        with _netguard.guard(deadline):
+                            _drain(chunks)
                         return
                     yield event
-                if chunk is None:
+                if raw is None:
                     return
+        except HiAPIError as exc:
+            raise scrub_error(exc, secret) from exc.__cause__
         finally:
             # Also runs on generator close() when the consumer stops early.
             response.close()
+
+    def _json_instead_buffer(self, deadline: Deadline) -> _BodyBuffer:
+        """For a JSON reply where events were expected (an error in disguise)."""
+        return _BodyBuffer(
+            self.limits.max_error_body_bytes,
+            "max_error_body_bytes",
+            truncate=True,
+            deadline=deadline,
+        )
+
+    def _stream_budget(self, deadline: Deadline, request: httpx.Request) -> _StreamBudget:
+        return _StreamBudget(self.limits.max_stream_bytes, deadline, _safe_url(request.url))
 
     # -- async I/O (mirrors the sync section) ---------------------------------------------
 
@@ -1290,50 +1851,75 @@ class HiAPIClient:
         read_body: bool,
         follow_redirects: bool = False,
         check: _ReplyCheck | None = None,
+        deadline: Deadline | None = None,
+        max_bytes: int | None = None,
+        limit_name: str = "max_response_bytes",
+        hop: Target | None = None,
+        client: httpx.AsyncClient | None = None,
     ) -> httpx.Response:
         """Async :meth:`_send`."""
-        client = self._async_client_for_loop()
+        client = client or self._async_client_for_loop()
+        deadline = deadline or self._deadline()
         policy = self.retry_policy
-        gate = self._gate(request)
+        pick = self.download_policy.address_picker(hop, self._resolver) if hop else None
+        # The rate limiter paces the key's requests to the gateway, not downloads elsewhere.
+        gate = self._gate(request) if hop is None or hop.same_origin else None
         retries = 0
         while True:
             while gate is not None and (wait := gate.wait_time()) > 0:
+                _check_wait(deadline, wait, request)
                 await self._asleep(wait)
+            where = self._arm(request, deadline)
             _log_attempt(request, retries)
             headers: Mapping[str, str] | None = None
             cause: BaseException | None = None
             started = False
             absorbed = False
             try:
-                response = await client.send(
-                    request, stream=True, follow_redirects=follow_redirects
-                )
-                absorbed = gate is not None and gate.record(response.status_code)
-                started = response.is_success
-                try:
-                    content = await response.aread() if read_body or not started else b""
-                finally:
-                    if read_body or not started:
-                        await response.aclose()
+                with _netguard.guard(deadline, pick):
+                    response = await client.send(
+                        request, stream=True, follow_redirects=follow_redirects
+                    )
+                    absorbed = gate is not None and gate.record(response.status_code)
+                    started = response.is_success or (hop is not None and _is_redirect(response))
+                    read = (read_body and response.is_success) or not started
+                    try:
+                        _check_peer(response, hop)
+                        if hop is not None and not started and not hop.same_origin:
+                            content = b""  # a third party's error body is never read
+                        elif read:
+                            buffer = self._reply_buffer(
+                                response, deadline, where, max_bytes, limit_name
+                            )
+                            content = await _aread_body(response, buffer)
+                            if started:
+                                response._content = content
+                        else:
+                            content = b""
+                    finally:
+                        if read or not started:
+                            await response.aclose()
                 rejected = check(response) if started and check is not None else None
+                if rejected is not None:
+                    scrub_error(rejected, self._secret())
                 if started and rejected is None:
                     _log_response(request, response)
                     return response
             except httpx.RequestError as exc:
                 secret = self._secret()
                 error, retryable = _transport_error(
-                    exc, request, policy, response_started=started, secret=secret
+                    exc, request, policy, response_started=started, secret=secret, deadline=deadline
                 )
                 reason, cause = type(exc).__name__, _safe_cause(exc, secret)
             else:
                 headers = response.headers
-                error = rejected or error_from_response(response.status_code, content, headers)
+                error = rejected or self._status_error(response, content, hop)
                 retryable = policy.should_retry_status(error)
                 reason, cause = f"status {error.status_code}", None
                 if absorbed and retryable:
                     _log_paced(request)
                     continue  # the limiter paces the retry; not counted against max_retries
-            delay = _next_delay(policy, retries, retryable, headers, request, reason)
+            delay = _next_delay(policy, retries, retryable, headers, request, reason, deadline)
             if delay is None:
                 raise error from cause
             await self._asleep(delay)
@@ -1346,7 +1932,10 @@ class HiAPIClient:
         client = self._async_client_for_loop()
         request = client.build_request(**self._request_args(method, path, body, _JSON))
         response = await self._asend(request, read_body=True)
-        return _parse_json_body(response.status_code, _take_body(response), response.headers)
+        try:
+            return _parse_json_body(response.status_code, _take_body(response), response.headers)
+        except InvalidResponseError as exc:
+            raise scrub_error(exc, self._secret()) from None
 
     async def arequest(
         self,
@@ -1390,12 +1979,50 @@ class HiAPIClient:
         finally:
             await response.aclose()
 
-    async def arequest_bytes(self, method: str, path: str) -> tuple[bytes, str]:
+    async def arequest_bytes(
+        self, method: str, path: str, *, max_bytes: int | None = None, limit_name: str = ""
+    ) -> tuple[bytes, str]:
         """Async :meth:`request_bytes`."""
-        client = self._async_client_for_loop()
-        request = client.build_request(**self._request_args(method, path, None, "*/*"))
-        response = await self._asend(request, read_body=True, follow_redirects=True)
-        return response.content, response.headers.get("content-type", "")
+        return await self.afetch_bytes(
+            self.base_url + path, max_bytes=max_bytes, limit_name=limit_name, method=method
+        )
+
+    async def afetch_bytes(
+        self,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        limit_name: str = "",
+        method: str = "GET",
+        http_client: httpx.AsyncClient | None = None,
+    ) -> tuple[bytes, str]:
+        """Async :meth:`fetch_bytes`."""
+        deadline = self._deadline()
+        flow = redirect_flow(self.download_policy, url, self.limits.max_redirects)
+        target = next(flow)
+        while True:
+            if target.access == "public":  # the resolver blocks: keep it off the loop
+                await asyncio.to_thread(self.download_policy.resolve, target, self._resolver)
+            client = self._async_client_for_loop() if target.same_origin else http_client
+            request = (client or self._async_client_for_loop()).build_request(
+                **self._hop_args(method, target)
+            )
+            response = await self._asend(
+                request,
+                read_body=True,
+                deadline=deadline,
+                max_bytes=max_bytes,
+                limit_name=limit_name or "max_response_bytes",
+                hop=target,
+                client=client,
+            )
+            try:
+                target = flow.send((response.status_code, response.headers))
+            except StopIteration:
+                return response.content, response.headers.get("content-type", "")
+            finally:
+                await response.aclose()
+            method = "GET"
 
     async def astream_events(
         self, path: str, body: Mapping[str, Any]
@@ -1403,31 +2030,39 @@ class HiAPIClient:
         """Async :meth:`stream_events` (an async generator; ``aclose()`` it to stop early)."""
         client = self._async_client_for_loop()
         request = client.build_request(**self._request_args("POST", path, body, _EVENT_STREAM))
-        response = await self._asend(request, read_body=False)
+        deadline = self._deadline()
+        response = await self._asend(request, read_body=False, deadline=deadline)
+        secret = self._secret()
+        budget = self._stream_budget(deadline, request)
         try:
             content: bytes | None = None
             if _is_json_reply(response):
                 try:
-                    content = await response.aread()
+                    with _netguard.guard(deadline):
+                        content = await _aread_body(response, self._json_instead_buffer(deadline))
                 except httpx.RequestError as exc:
-                    raise _stream_failure(exc) from exc
+                    raise _stream_failure(exc, deadline, secret) from exc
             _check_stream_response(response, content)
-            decoder = SSEDecoder()
-            chunks = response.aiter_bytes()
+            events = _EventReader(
+                _decoder(response), SSEDecoder(self.limits.max_event_bytes), budget=budget
+            )
+            chunks = _araw(response)
             while True:
                 try:
-                    chunk = await anext(chunks, None)
+                    with _netguard.guard(deadline):
+                        raw = await anext(chunks, None)
                 except httpx.RequestError as exc:
-                    raise _stream_failure(exc) from exc
-                # No local name for the payloads: a multi-MB payload is freed before the
-                # consumer gets its (already parsed) event.
-                for event in _events(decoder.feed(chunk) if chunk is not None else decoder.close()):
+                    raise _stream_failure(exc, deadline, secret) from exc
+                for event in events.feed(raw):
                     if event is _DONE:
-                        await _adrain(chunks)
+                        with _netguard.guard(deadline):
+                            await _adrain(chunks)
                         return
                     yield event
-                if chunk is None:
+                if raw is None:
                     return
+        except HiAPIError as exc:
+            raise scrub_error(exc, secret) from exc.__cause__
         finally:
             # Also runs on aclose() when the consumer stops early.
             await response.aclose()

@@ -34,6 +34,8 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from langchain_hiapi import _netguard
+
 __all__ = ["MAX_IDLE_POOLS", "Pool", "PoolKey", "close_all_pools", "lease_pool", "release_pool"]
 
 MAX_IDLE_POOLS = 8
@@ -163,8 +165,10 @@ class Pool:
         return kwargs
 
     def new_async_client(self) -> httpx.AsyncClient:
-        """A new async client with this pool's settings."""
-        return httpx.AsyncClient(**self._client_kwargs())
+        """A new async client with this pool's settings (sockets guarded, see `_netguard`)."""
+        client = httpx.AsyncClient(**self._client_kwargs())
+        _netguard.install(client, is_async=True)
+        return client
 
     def sync_client(self) -> httpx.Client:
         """The pool's sync client, created on first use."""
@@ -174,6 +178,8 @@ class Pool:
                 client = self._sync
                 if client is None:
                     client = self._sync = httpx.Client(**self._client_kwargs())
+                    # Deadlines and connect-time address checks reach the sockets.
+                    _netguard.install(client, is_async=False)
         return client
 
     def async_client(self) -> httpx.AsyncClient:

@@ -8,6 +8,10 @@ payload out of the buffer exactly once, so the work per stream is linear in its 
 
 from __future__ import annotations
 
+from typing import NoReturn
+
+from langchain_hiapi.errors import ResponseTooLargeError
+
 __all__ = ["SSEDecoder"]
 
 _LF = 0x0A
@@ -27,6 +31,10 @@ class SSEDecoder:
     are joined with ``\n``; a blank line dispatches the event. ``[DONE]`` is returned like any
     other payload.
 
+    A line, or an event's data, longer than ``max_event_bytes`` raises
+    :class:`~langchain_hiapi.errors.ResponseTooLargeError` as soon as the buffer passes the
+    limit, so a server that never ends a line cannot grow memory without bound.
+
     Example:
         >>> dec = SSEDecoder()
         >>> dec.feed(b"data: {}\n\ndata: [DO")
@@ -35,14 +43,16 @@ class SSEDecoder:
         [b'[DONE]']
     """
 
-    __slots__ = ("_buf", "_data", "_scan", "_started")
+    __slots__ = ("_buf", "_data", "_data_len", "_max", "_scan", "_started")
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_bytes: int | None = None) -> None:
+        self._max = max_event_bytes
         self._buf = bytearray()
         # Buffer offset up to which no line ending exists (the current line starts at 0).
         self._scan = 0
         # Data lines of the event being assembled (each already copied out of the buffer).
         self._data: list[bytes] = []
+        self._data_len = 0
         self._started = False
 
     def feed(self, data: bytes) -> list[bytes]:
@@ -57,7 +67,11 @@ class SSEDecoder:
         if not data:
             return []
         self._buf += data
-        return self._drain(final=False)
+        events = self._drain(final=False)
+        if self._max is not None and len(self._buf) > self._max:
+            # The unfinished line alone is over the limit: stop before it grows further.
+            self._too_large(len(self._buf))
+        return events
 
     def close(self) -> list[bytes]:
         """Flush the end of the stream.
@@ -141,6 +155,9 @@ class SSEDecoder:
                     value += 1
                 # The one copy of the payload out of the buffer; the view is released at once
                 # because a bytearray with an exported buffer cannot be resized.
+                self._data_len += end - value
+                if self._max is not None and self._data_len > self._max:
+                    self._too_large(self._data_len)
                 with memoryview(buf) as view:
                     self._data.append(view[value:end].tobytes())
             # else: a field such as "dataset:" — unknown, ignored.
@@ -153,3 +170,17 @@ class SSEDecoder:
             return
         events.append(data[0] if len(data) == 1 else b"\n".join(data))
         self._data = []
+        self._data_len = 0
+
+    def _too_large(self, size: int) -> NoReturn:
+        limit = self._max or 0
+        # Drop what was buffered: the decoder is unusable after this anyway.
+        self._buf = bytearray()
+        self._data = []
+        self._data_len = 0
+        raise ResponseTooLargeError(
+            f"an event-stream line or event is larger than max_event_bytes={limit} "
+            f"({size} bytes buffered); raise Limits.max_event_bytes if this is legitimate",
+            limit_name="max_event_bytes",
+            limit=limit,
+        )

@@ -64,6 +64,13 @@ from langchain_hiapi._image_route import (
 )
 from langchain_hiapi._profiles import get_profile
 from langchain_hiapi._ratelimit import shared_rate_limiter
+from langchain_hiapi._secrets import (
+    check_api_key_type,
+    header_secrets,
+    masked_headers,
+    parse_headers_secret,
+    strip_base_url_credentials,
+)
 from langchain_hiapi._stream import StreamAssembler
 from langchain_hiapi._task_convert import message_to_chunk, task_to_message
 from langchain_hiapi._version import __version__
@@ -77,6 +84,8 @@ from langchain_hiapi.image_config import (
     is_image_model,
     merge_image_config,
 )
+from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
+from langchain_hiapi.timeouts import HiAPITimeout
 
 if TYPE_CHECKING:
     from langchain_hiapi._task_flows import CreateRequest, PollSchedule
@@ -548,7 +557,14 @@ class ChatHiAPI(BaseChatModel):
     """Sent as the literal `extra_body` JSON key (e.g. `{"google": {"thinking_config":
     {...}}}`), merged with `image_config`. Keys must be snake_case."""
     default_headers: dict[str, str] | None = None
-    """Headers added to every request."""
+    """Headers added to every request. Those that look like credentials (`Authorization`,
+    `X-Api-Key`, `*token*`, `*key*`, `*secret*`, ...) are masked in `repr` and
+    serialisation and sent to the gateway's own origin only."""
+    limits: Limits | None = None
+    """Byte limits for replies, streams and downloads (default `Limits()`)."""
+    allowed_download_hosts: list[str] | None = None
+    """Extra hosts (`host` or `host:port`) URLs in replies may be downloaded from, besides
+    the gateway's own origin and public https hosts."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     """Your own `httpx.Client` (not closed by the model)."""
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
@@ -638,7 +654,30 @@ class ChatHiAPI(BaseChatModel):
     @field_validator("timeout", mode="before")
     @classmethod
     def _coerce_timeout(cls, value: Any) -> Any:
-        return httpx.Timeout(**value) if isinstance(value, Mapping) else value
+        if isinstance(value, Mapping):
+            # The dict form of `_serialize_timeout`; `total` marks an HiAPITimeout.
+            return HiAPITimeout(**value) if "total" in value else httpx.Timeout(**value)
+        return value
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _check_api_key_type(cls, value: Any) -> Any:
+        return check_api_key_type(value)
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _strip_credentials(cls, value: Any) -> Any:
+        return strip_base_url_credentials(value)
+
+    @field_validator("default_headers", mode="before")
+    @classmethod
+    def _revive_headers(cls, value: Any) -> Any:
+        return parse_headers_secret(value)
+
+    def __repr_args__(self) -> Any:
+        # Credentials in default_headers are masked wherever the model is shown.
+        for name, value in super().__repr_args__():
+            yield name, masked_headers(value) if name == "default_headers" else value
 
     @field_validator("model_name", mode="before")
     @classmethod
@@ -689,8 +728,13 @@ class ChatHiAPI(BaseChatModel):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        """Maps the secret field to its environment variable for serialization."""
-        return {"api_key": "HIAPI_API_KEY"}
+        """Maps secret fields to environment variables for serialization.
+
+        Besides `api_key`, `default_headers` is a secret (`HIAPI_DEFAULT_HEADERS`, a
+        JSON object) when one of them looks like a credential, so `dumps` never writes
+        it out.
+        """
+        return {"api_key": "HIAPI_API_KEY", **header_secrets(self.default_headers)}
 
     @property
     def lc_attributes(self) -> dict[str, Any]:
@@ -776,6 +820,8 @@ class ChatHiAPI(BaseChatModel):
             else None,
             default_query=self.default_query,
             proxy=self.proxy,
+            limits=self.limits or DEFAULT_LIMITS,
+            allowed_download_hosts=self.allowed_download_hosts or (),
         )
         self._client, self._client_settings = client, settings
         return client
@@ -794,6 +840,8 @@ class ChatHiAPI(BaseChatModel):
             self.adaptive_rate_limit,
             copy.deepcopy(self.default_query) if self.default_query else self.default_query,
             self.proxy,
+            self.limits,
+            tuple(self.allowed_download_hosts or ()),
         )
 
     def close(self) -> None:

@@ -46,10 +46,12 @@ __all__ = [
     "PermissionDeniedError",
     "PromptBlockedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "StreamError",
     "TaskFailedError",
     "TaskInputError",
     "TaskWaitTimeout",
+    "UnsafeURLError",
     "WebhookVerificationError",
     "envelope_error",
     "error_from_response",
@@ -403,6 +405,39 @@ class StreamError(HiAPIError):
         super().__init__(message, **kwargs)
         self.partial_text = partial_text
         self.partial_message = partial_message
+
+
+class ResponseTooLargeError(HiAPIError):
+    """A reply, stream, download or input went past one of the byte limits.
+
+    Raised instead of growing memory without bound. The limit is a field of
+    :class:`langchain_hiapi.Limits`; raise it there if the content is legitimate.
+
+    Attributes:
+        limit_name: The `Limits` field that was exceeded, e.g. ``max_response_bytes``.
+        limit: Its value in bytes.
+    """
+
+    def __init__(self, message: str, *, limit_name: str, limit: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit_name = limit_name
+        self.limit = limit
+
+
+class UnsafeURLError(HiAPIError):
+    """A URL the gateway returned (or a redirect) was refused by the download policy.
+
+    Only ``https`` URLs on public addresses, the gateway's own origin and the hosts in
+    ``allowed_download_hosts`` are fetched; loopback, private, link-local and cloud
+    metadata addresses are refused before any connection is made.
+
+    Attributes:
+        url: The refused URL without its query string (which may carry a signature).
+    """
+
+    def __init__(self, message: str, *, url: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.url = url
 
 
 def _get_header(headers: Mapping[str, str] | None, name: str) -> str | None:

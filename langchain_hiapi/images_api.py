@@ -4,9 +4,11 @@ Some HiAPI image models (`gpt-image-1.5`, `flux-1.1-pro`, `qwen-image-2.0`,
 `gpt-image-2-beta`) are served here rather than on chat completions. The reply holds
 each image as `b64_json` or as a `url`; both come back as `GeneratedImage` bytes.
 
-A URL below the client's base URL is fetched through the client (auth, retries). Any
-other URL (a CDN link) is fetched *without* the API key, so the key never leaves for a
-third-party host.
+URL outputs are downloaded under the package's download policy: the gateway's own
+origin (with the API key), hosts in `allowed_download_hosts`, and `https` hosts whose
+addresses are all public (without the key); anything else, and redirects into it, raise
+`UnsafeURLError` before a connection is made. Each image is capped at
+`Limits.max_image_download_bytes`.
 
 Example:
     ```python
@@ -20,7 +22,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,17 +30,15 @@ import httpx
 from pydantic import SecretStr
 
 from langchain_hiapi._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, HiAPIClient
+from langchain_hiapi._downloads import public_url
 from langchain_hiapi._images import (
     GeneratedImage,
     _decode_base64,
     _decode_data_url,
     _sniff_mime,
 )
-from langchain_hiapi.errors import (
-    APIConnectionError,
-    InvalidResponseError,
-    error_from_response,
-)
+from langchain_hiapi.errors import InvalidResponseError
+from langchain_hiapi.limits import Limits
 from langchain_hiapi.models import _make_client
 
 __all__ = [
@@ -142,83 +142,33 @@ def _parse_reply(body: Mapping[str, Any]) -> list[GeneratedImage | _Pending]:
     return items
 
 
-def _relative_path(base_url: str, url: str) -> str | None:
-    """The path below `base_url` when `url` points into it (same origin), else None."""
-    base, target = httpx.URL(base_url), httpx.URL(url)
-    if (base.scheme, base.host, base.port) != (target.scheme, target.host, target.port):
-        return None
-    prefix = base.path.rstrip("/")
-    if not target.path.startswith(prefix + "/"):
-        return None
-    path = target.path[len(prefix) :]
-    query = target.query.decode("ascii")
-    return f"{path}?{query}" if query else path
-
-
-def _public_url(url: str) -> str:
-    # Signed CDN links carry their credentials in the query string: never show it.
-    return url.split("?", 1)[0]
-
-
 def _image_from_download(pending: _Pending, content: bytes, content_type: str) -> GeneratedImage:
     if not content:
         raise InvalidResponseError(
-            f"image URL of data[{pending.index}] returned an empty body: {_public_url(pending.url)}"
+            f"image URL of data[{pending.index}] returned an empty body: {public_url(pending.url)}"
         )
     mime = content_type.split(";", 1)[0].strip().lower()
     return GeneratedImage(content, mime if mime.startswith("image/") else _sniff_mime(content))
 
 
-def _external_failure(url: str, exc: httpx.RequestError) -> APIConnectionError:
-    return APIConnectionError(
-        f"could not download the image at {_public_url(url)}: {type(exc).__name__}: {exc}"
+def _fetch(client: HiAPIClient, url: str, http_client: httpx.Client | None) -> tuple[bytes, str]:
+    return client.fetch_bytes(
+        url,
+        max_bytes=client.limits.max_image_download_bytes,
+        limit_name="max_image_download_bytes",
+        http_client=http_client,
     )
 
 
-def _check_external(response: httpx.Response) -> tuple[bytes, str]:
-    if not response.is_success:
-        raise error_from_response(response.status_code, response.content, response.headers)
-    return response.content, response.headers.get("content-type", "")
-
-
-def _fetch(
-    client: HiAPIClient,
-    url: str,
-    http_client: httpx.Client | None,
-    timeout: httpx.Timeout | float | None,
-) -> tuple[bytes, str]:
-    path = _relative_path(client.base_url, url)
-    if path is not None:
-        return client.request_bytes("GET", path)
-    try:
-        if http_client is not None:
-            response = http_client.get(url, follow_redirects=True, timeout=timeout)
-        else:
-            with httpx.Client(timeout=timeout, follow_redirects=True) as plain:
-                response = plain.get(url)
-    except httpx.RequestError as exc:
-        raise _external_failure(url, exc) from None
-    return _check_external(response)
-
-
 async def _afetch(
-    client: HiAPIClient,
-    url: str,
-    http_async_client: httpx.AsyncClient | None,
-    timeout: httpx.Timeout | float | None,
+    client: HiAPIClient, url: str, http_async_client: httpx.AsyncClient | None
 ) -> tuple[bytes, str]:
-    path = _relative_path(client.base_url, url)
-    if path is not None:
-        return await client.arequest_bytes("GET", path)
-    try:
-        if http_async_client is not None:
-            response = await http_async_client.get(url, follow_redirects=True, timeout=timeout)
-        else:
-            async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as plain:
-                response = await plain.get(url)
-    except httpx.RequestError as exc:
-        raise _external_failure(url, exc) from None
-    return _check_external(response)
+    return await client.afetch_bytes(
+        url,
+        max_bytes=client.limits.max_image_download_bytes,
+        limit_name="max_image_download_bytes",
+        http_client=http_async_client,
+    )
 
 
 def generate_images(
@@ -235,6 +185,8 @@ def generate_images(
     timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
     max_retries: int = DEFAULT_MAX_RETRIES,
     http_client: httpx.Client | None = None,
+    limits: Limits | None = None,
+    allowed_download_hosts: Sequence[str] = (),
 ) -> list[GeneratedImage]:
     """Generates images with an images-API model (`POST /v1/images/generations`).
 
@@ -253,8 +205,11 @@ def generate_images(
             `https://api.hiapi.ai/v1`.
         timeout: Request timeout; also used to download URL images.
         max_retries: Retries for rate limits, 5xx and connection errors.
-        http_client: An `httpx.Client` for downloading URL images outside the base URL
-            (e.g. with your proxy settings); a short-lived one is used otherwise.
+        http_client: An `httpx.Client` for the requests and for downloading URL images
+            outside the base URL (e.g. with your proxy settings).
+        limits: Byte limits (default `Limits()`); ignored when `client` is given.
+        allowed_download_hosts: Extra hosts URL images may come from (`host` or
+            `host:port`); ignored when `client` is given.
 
     Returns:
         The images in reply order.
@@ -262,6 +217,8 @@ def generate_images(
     Raises:
         ValueError: An argument cannot be sent.
         HiAPIError: The request or a download failed, or the reply holds no image.
+        UnsafeURLError: An image URL (or a redirect) points where downloads are refused.
+        ResponseTooLargeError: The reply or an image passed its limit.
     """
     body = build_images_request(
         prompt,
@@ -278,11 +235,13 @@ def generate_images(
         timeout=timeout,
         max_retries=max_retries,
         http_client=http_client,
+        limits=limits,
+        allowed_download_hosts=allowed_download_hosts,
     )
     try:
         items = _parse_reply(http.request_json("POST", IMAGES_PATH, body))
         return [
-            _image_from_download(item, *_fetch(http, item.url, http_client, timeout))
+            _image_from_download(item, *_fetch(http, item.url, http_client))
             if isinstance(item, _Pending)
             else item
             for item in items
@@ -306,6 +265,8 @@ async def agenerate_images(
     timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
     max_retries: int = DEFAULT_MAX_RETRIES,
     http_async_client: httpx.AsyncClient | None = None,
+    limits: Limits | None = None,
+    allowed_download_hosts: Sequence[str] = (),
 ) -> list[GeneratedImage]:
     """Async `generate_images` (same arguments; `http_async_client` for URL downloads)."""
     body = build_images_request(
@@ -323,11 +284,13 @@ async def agenerate_images(
         timeout=timeout,
         max_retries=max_retries,
         http_async_client=http_async_client,
+        limits=limits,
+        allowed_download_hosts=allowed_download_hosts,
     )
     try:
         items = _parse_reply(await http.arequest_json("POST", IMAGES_PATH, body))
         return [
-            _image_from_download(item, *await _afetch(http, item.url, http_async_client, timeout))
+            _image_from_download(item, *await _afetch(http, item.url, http_async_client))
             if isinstance(item, _Pending)
             else item
             for item in items

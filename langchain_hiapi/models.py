@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -30,7 +30,9 @@ from langchain_hiapi._client import (
     RetryPolicy,
 )
 from langchain_hiapi._profiles import get_profile
+from langchain_hiapi._secrets import check_api_key_type
 from langchain_hiapi.errors import InvalidResponseError
+from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["MODELS_PATH", "HiAPIModel", "alist_models", "list_models", "parse_models"]
 
@@ -147,11 +149,13 @@ def _make_client(
     http_async_client: httpx.AsyncClient | None = None,
     sleep: Callable[[float], None] = time.sleep,
     asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    limits: Limits | None = None,
+    allowed_download_hosts: Sequence[str] = (),
 ) -> HiAPIClient:
     """Builds a client like `ChatHiAPI` does: key and URL from the environment by default."""
     if api_key is None:
         api_key = os.environ.get("HIAPI_API_KEY") or None
-    key = SecretStr(api_key) if isinstance(api_key, str) else api_key
+    key = SecretStr(api_key) if isinstance(api_key, str) else check_api_key_type(api_key)
     return HiAPIClient(
         base_url=base_url
         or os.environ.get("HIAPI_BASE_URL")
@@ -164,6 +168,8 @@ def _make_client(
         http_async_client=http_async_client,
         sleep=sleep,
         asleep=asleep,
+        limits=limits or DEFAULT_LIMITS,
+        allowed_download_hosts=allowed_download_hosts,
     )
 
 

@@ -36,7 +36,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -48,7 +48,7 @@ from langchain_core.callbacks import (
 )
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
 
 from langchain_hiapi._client import (
     DEFAULT_BASE_URL,
@@ -60,8 +60,11 @@ from langchain_hiapi._files import MIME_EXTENSIONS
 from langchain_hiapi._files import claim as _claim
 from langchain_hiapi._files import unlink_quietly as _unlink_quietly
 from langchain_hiapi._files import write_temp as _write_temp
+from langchain_hiapi._ids import path_segment
 from langchain_hiapi._images import GeneratedImage, _sniff_mime
+from langchain_hiapi._secrets import check_api_key_type, strip_base_url_credentials
 from langchain_hiapi.errors import HiAPIError, InvalidResponseError, parse_error_object
+from langchain_hiapi.limits import Limits
 from langchain_hiapi.models import _make_client
 
 __all__ = [
@@ -268,6 +271,11 @@ def parse_video(body: Mapping[str, Any]) -> VideoTask:
         raise InvalidResponseError(
             f"expected a video object with an `id`, got: {json.dumps(body)[:200]}", body=body
         )
+    try:
+        # The id goes into later request paths: refuse one that could retarget them.
+        path_segment(video_id, "video id")
+    except ValueError as exc:
+        raise InvalidResponseError(f"the gateway returned an unusable {exc}", body=None) from None
     raw_status = str(body.get("status") or "").strip().lower()
     status = _STATUS_ALIASES.get(raw_status, "in_progress")
     error = body.get("error")
@@ -364,14 +372,23 @@ def build_video_request(
 
 
 def _video_mime(content: bytes, content_type: str) -> str:
-    mime = content_type.split(";", 1)[0].strip().lower()
-    if mime.startswith("video/"):
-        return mime
+    # The bytes decide: a file is named .mp4/.webm/.mov only when it is one, so an HTML
+    # page or a script sent as `video/mp4` is saved as inert `.bin`.
     if content[4:8] == b"ftyp":
         return "video/quicktime" if content[8:12] == b"qt  " else "video/mp4"
     if content.startswith(b"\x1a\x45\xdf\xa3"):
         return "video/webm"
-    return mime or "application/octet-stream"
+    return "application/octet-stream"
+
+
+def video_path(video_id: object, suffix: str = "") -> str:
+    """The request path of a video task (`/videos/{id}` or `/videos/{id}/{suffix}`).
+
+    Raises:
+        ValueError: The id is not a plain id (see `_ids.path_segment`).
+    """
+    path = f"{VIDEOS_PATH}/{path_segment(video_id, 'video id')}"
+    return f"{path}/{suffix}" if suffix else path
 
 
 def _check_download(video_id: str, content: bytes, content_type: str) -> str:
@@ -519,6 +536,8 @@ class HiAPIVideoClient:
         clock: Monotonic clock for the deadline.
         http_client: Your own `httpx.Client` (not closed).
         http_async_client: Your own `httpx.AsyncClient` (not closed).
+        limits: Byte limits (`Limits.max_video_download_bytes` caps a download).
+        allowed_download_hosts: Extra hosts a download may be redirected to.
     """
 
     def __init__(
@@ -538,6 +557,8 @@ class HiAPIVideoClient:
         clock: Callable[[], float] = time.monotonic,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
+        limits: Limits | None = None,
+        allowed_download_hosts: Sequence[str] = (),
     ) -> None:
         if poll_interval < 0 or max_poll_interval < 0 or poll_backoff < 1:
             raise ValueError("poll intervals must be >= 0 and poll_backoff >= 1")
@@ -553,6 +574,8 @@ class HiAPIVideoClient:
             http_async_client=http_async_client,
             sleep=sleep,
             asleep=asleep,
+            limits=limits,
+            allowed_download_hosts=allowed_download_hosts,
         )
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
@@ -564,6 +587,12 @@ class HiAPIVideoClient:
 
     def __repr__(self) -> str:
         return f"HiAPIVideoClient(base_url={self.client.base_url!r})"
+
+    def _download_limit(self) -> dict[str, Any]:
+        return {
+            "max_bytes": self.client.limits.max_video_download_bytes,
+            "limit_name": "max_video_download_bytes",
+        }
 
     def _schedule(self) -> _PollSchedule:
         return _PollSchedule(
@@ -627,7 +656,7 @@ class HiAPIVideoClient:
 
     def retrieve(self, video_id: str) -> VideoTask:
         """Fetches a task's current state (`GET /v1/videos/{id}`)."""
-        return parse_video(self.client.request_json("GET", f"{VIDEOS_PATH}/{video_id}"))
+        return parse_video(self.client.request_json("GET", video_path(video_id)))
 
     def poll(
         self, video: VideoTask | str, *, on_progress: ProgressCallback | None = None
@@ -667,7 +696,7 @@ class HiAPIVideoClient:
             HiAPIError: The request failed.
         """
         content, content_type = self.client.request_bytes(
-            "GET", f"{VIDEOS_PATH}/{video_id}/content"
+            "GET", video_path(video_id, "content"), **self._download_limit()
         )
         return content, _check_download(video_id, content, content_type)
 
@@ -755,7 +784,7 @@ class HiAPIVideoClient:
 
     async def aretrieve(self, video_id: str) -> VideoTask:
         """Async `retrieve`."""
-        return parse_video(await self.client.arequest_json("GET", f"{VIDEOS_PATH}/{video_id}"))
+        return parse_video(await self.client.arequest_json("GET", video_path(video_id)))
 
     async def apoll(
         self, video: VideoTask | str, *, on_progress: ProgressCallback | None = None
@@ -774,7 +803,7 @@ class HiAPIVideoClient:
     async def adownload(self, video_id: str) -> tuple[bytes, str]:
         """Async `download`."""
         content, content_type = await self.client.arequest_bytes(
-            "GET", f"{VIDEOS_PATH}/{video_id}/content"
+            "GET", video_path(video_id, "content"), **self._download_limit()
         )
         return content, _check_download(video_id, content, content_type)
 
@@ -993,11 +1022,23 @@ class HiAPIVideoGenerationTool(BaseTool):
     """Retries per request (409 upstream_busy, 429, 5xx, connection errors)."""
     max_wait: float | None = DEFAULT_MAX_WAIT
     """Seconds to wait for the task before `VideoTimeoutError`."""
+    limits: Limits | None = None
+    """Byte limits (`max_video_download_bytes` caps the download)."""
     video_client: HiAPIVideoClient | None = Field(default=None, exclude=True)
     """A ready `HiAPIVideoClient` (e.g. with custom polling); overrides the settings above."""
 
     _client: HiAPIVideoClient | None = PrivateAttr(default=None)
     _client_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _check_api_key_type(cls, value: Any) -> Any:
+        return check_api_key_type(value)
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _strip_credentials(cls, value: Any) -> Any:
+        return strip_base_url_credentials(value)
 
     def _videos(self) -> HiAPIVideoClient:
         """`video_client` when given, else one for the current settings (rebuilt on change)."""
@@ -1011,6 +1052,7 @@ class HiAPIVideoGenerationTool(BaseTool):
                 timeout=self.timeout,
                 max_retries=self.max_retries,
                 max_wait=self.max_wait,
+                limits=self.limits,
             )
             self._client_settings = settings
         return self._client

@@ -54,7 +54,25 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     response["headers"] = {
         k: v for k, v in headers.items() if k.lower() not in _DROPPED_RESPONSE_HEADERS
     }
+    _canonical_urls_in_body(response)
     return response
+
+
+def _canonical_urls_in_body(response: dict[str, Any]) -> None:
+    """URLs the emulator puts in a reply (image `url` outputs) name the real service too.
+
+    The replayed client talks to the canonical base URL, and the package downloads only
+    from the gateway's own origin or public https hosts: a recorded emulator address
+    (`http://127.0.0.1:<port>/v1/...`) would rightly be refused on replay.
+    """
+    base = os.environ.get("HIAPI_BASE_URL", "")
+    body = response.get("body") or {}
+    text = body.get("string") if isinstance(body, dict) else None
+    if not (RECORDING and not RECORDING_REAL and base and isinstance(text, bytes)):
+        return
+    emulator = base.rstrip("/").encode()
+    if emulator in text:
+        body["string"] = text.replace(emulator, CANONICAL_BASE_URL.encode())
 
 
 @pytest.fixture(scope="session")

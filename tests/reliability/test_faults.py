@@ -10,6 +10,7 @@ import email.utils
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from langchain_hiapi.errors import (
@@ -330,7 +331,11 @@ async def test_read_timeout_is_resent_when_enabled(
     emu: HiAPIEmulator, make_llm: Any, mode: str
 ) -> None:
     emu.queue(Reply(delay=1.0))
-    llm, sleeps = make_llm(model=IMAGE_MODEL, timeout=0.3, max_retries=1, retry_read_timeouts=True)
+    # Per-phase only (httpx.Timeout): a plain number is also the budget of the whole call
+    # (issue 14), which would leave no time for the retry this test is about.
+    llm, sleeps = make_llm(
+        model=IMAGE_MODEL, timeout=httpx.Timeout(0.3), max_retries=1, retry_read_timeouts=True
+    )
     message = await invoke(llm, mode, "draw a red square")
     assert any(isinstance(b, dict) and b.get("type") == "image" for b in message.content)
     assert len(emu.requests) == 2
@@ -342,7 +347,7 @@ async def test_read_timeouts_exhaust_retries_when_enabled(
     emu: HiAPIEmulator, make_llm: Any, mode: str
 ) -> None:
     emu.queue(Reply(delay=1.0), Reply(delay=1.0))
-    llm, sleeps = make_llm(timeout=0.3, max_retries=1, retry_read_timeouts=True)
+    llm, sleeps = make_llm(timeout=httpx.Timeout(0.3), max_retries=1, retry_read_timeouts=True)
     with pytest.raises(APITimeoutError):
         await invoke(llm, mode, "hi")
     assert len(emu.requests) == 2

@@ -50,6 +50,7 @@ from langchain_hiapi.errors import (
 )
 
 KEY = "sk-hiapi-TOPSECRET-0123456789"
+PUBLIC_IP = "93.184.215.14"
 BASE = "https://api.test/v1/"
 
 
@@ -147,6 +148,8 @@ class Harness:
         else:
             kwargs.setdefault("http_async_client", httpx.AsyncClient(transport=transport))
         kwargs.setdefault("api_key", SecretStr(KEY))
+        # Download hosts are resolved and must be public; no DNS in unit tests.
+        kwargs.setdefault("resolver", lambda host: [PUBLIC_IP])
         self.client = HiAPIClient(
             base_url=BASE, sleep=self.sleeps.append, asleep=self._asleep, **kwargs
         )
@@ -241,7 +244,9 @@ async def test_no_authorization_without_key(mode: str, key: SecretStr | None) ->
 async def test_timeout_applied_per_request(
     mode: str, timeout: httpx.Timeout | float | None, expected: dict[str, float | None]
 ) -> None:
-    h = Harness(mode, Server(ok()), timeout=timeout)
+    # A frozen clock: a number is also the overall budget, which would otherwise shave
+    # a few microseconds off every phase by the time the request is sent.
+    h = Harness(mode, Server(ok()), timeout=timeout, clock=lambda: 0.0)
     await h.json()
     assert h.server.requests[0].extensions["timeout"] == expected
 

@@ -561,12 +561,14 @@ def test_save_video_failure_leaves_no_temp_file(
 
 
 def test_saved_name_is_sanitised(tmp_path: Path) -> None:
-    weird = video("completed", 100, id="../../etc/passwd x")
+    # Issue 14 (item 6): an id like "../../etc/passwd x" is now refused by parse_video
+    # (tests/security); the ids it accepts still become safe file names.
+    weird = video("completed", 100, id="upstream:task.v2-1")
     api = FakeVideoAPI([weird])
     task = parse_video(weird)
     result = make_client(api, Sleeps()).save(task, tmp_path, prefix="clip")
     assert result.path.parent == tmp_path
-    assert result.path.name == "clip-etc_passwd_x.mp4"
+    assert result.path.name == "clip-upstream_task_v2-1.mp4"
 
 
 # ------------------------------------------------------------------------------ function

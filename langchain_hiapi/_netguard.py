@@ -1,0 +1,229 @@
+"""Socket-level guards for the connection pools the package creates itself.
+
+httpx applies a read timeout to each socket read, so a server that trickles bytes, or
+answers and then goes silent, is never cut off by it. The pools built here use an httpcore
+network backend that clamps every connect, TLS handshake, read and write to the deadline
+of the call in progress, and, for downloads from hosts that must be public, resolves the
+name itself, checks every address and connects to a checked one (so a DNS answer cannot
+change between the check and the connection).
+
+The call in progress is found through a context variable set by `_client` around its I/O
+(`guard`), so one pool serves many concurrent calls, each with its own deadline.
+
+Clients passed in by the caller keep their own transport; for them `_client` still checks
+the deadline between chunks and the address before sending.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import ssl
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from langchain_hiapi.timeouts import Deadline
+
+__all__ = ["AddressPicker", "guard", "install"]
+
+AddressPicker = Callable[[str, int], str]
+"""`(host, port) -> address to connect to`; raises to refuse the host."""
+
+
+@dataclass(frozen=True)
+class _Scope:
+    deadline: Deadline | None
+    pick_address: AddressPicker | None
+
+
+_SCOPE: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
+    "langchain_hiapi_net_scope", default=None
+)
+
+
+@contextlib.contextmanager
+def guard(deadline: Deadline | None, pick_address: AddressPicker | None = None) -> Iterator[None]:
+    """Applies a deadline (and an address check) to the socket work done inside.
+
+    Args:
+        deadline: The call's deadline, or `None`.
+        pick_address: Resolves and checks the host of a new connection, or `None` to
+            connect as usual.
+    """
+    token = _SCOPE.set(_Scope(deadline, pick_address))
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def _clamp(timeout: float | None, error: type[Exception]) -> float | None:
+    """`timeout` shortened to what is left of the current deadline."""
+    scope = _SCOPE.get()
+    if scope is None or scope.deadline is None:
+        return timeout
+    left = scope.deadline.remaining()
+    if left is None:
+        return timeout
+    if left <= 0:
+        raise error("the overall timeout of the call has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+def _pick(host: str, port: int) -> str:
+    scope = _SCOPE.get()
+    if scope is None or scope.pick_address is None:
+        return host
+    return scope.pick_address(host, port)
+
+
+def _wrap_sync(backend: Any) -> Any:
+    import httpcore
+
+    class Stream(httpcore.NetworkStream):
+        def __init__(self, inner: httpcore.NetworkStream) -> None:
+            self._inner = inner
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+
+        def close(self) -> None:
+            self._inner.close()
+
+        def start_tls(
+            self,
+            ssl_context: ssl.SSLContext,
+            server_hostname: str | None = None,
+            timeout: float | None = None,
+        ) -> httpcore.NetworkStream:
+            timeout = _clamp(timeout, httpcore.ConnectTimeout)
+            return Stream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+        def get_extra_info(self, info: str) -> Any:
+            return self._inner.get_extra_info(info)
+
+    class Backend(httpcore.NetworkBackend):
+        def __init__(self, inner: httpcore.NetworkBackend) -> None:
+            self._inner = inner
+
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Iterable[Any] | None = None,
+        ) -> httpcore.NetworkStream:
+            timeout = _clamp(timeout, httpcore.ConnectTimeout)
+            stream = self._inner.connect_tcp(
+                _pick(host, port), port, timeout, local_address, socket_options
+            )
+            return Stream(stream)
+
+        def connect_unix_socket(
+            self,
+            path: str,
+            timeout: float | None = None,
+            socket_options: Iterable[Any] | None = None,
+        ) -> httpcore.NetworkStream:
+            timeout = _clamp(timeout, httpcore.ConnectTimeout)
+            return Stream(self._inner.connect_unix_socket(path, timeout, socket_options))
+
+        def sleep(self, seconds: float) -> None:
+            self._inner.sleep(seconds)
+
+    return Backend(backend)
+
+
+def _wrap_async(backend: Any) -> Any:
+    import httpcore
+
+    class Stream(httpcore.AsyncNetworkStream):
+        def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+            self._inner = inner
+
+        async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return await self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+
+        async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            await self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+
+        async def aclose(self) -> None:
+            await self._inner.aclose()
+
+        async def start_tls(
+            self,
+            ssl_context: ssl.SSLContext,
+            server_hostname: str | None = None,
+            timeout: float | None = None,
+        ) -> httpcore.AsyncNetworkStream:
+            timeout = _clamp(timeout, httpcore.ConnectTimeout)
+            return Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+        def get_extra_info(self, info: str) -> Any:
+            return self._inner.get_extra_info(info)
+
+    class Backend(httpcore.AsyncNetworkBackend):
+        def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+            self._inner = inner
+
+        async def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Iterable[Any] | None = None,
+        ) -> httpcore.AsyncNetworkStream:
+            timeout = _clamp(timeout, httpcore.ConnectTimeout)
+            # The resolver is blocking: run it off the event loop when one is needed.
+            scope = _SCOPE.get()
+            if scope is not None and scope.pick_address is not None:
+                import anyio.to_thread
+
+                host = await anyio.to_thread.run_sync(scope.pick_address, host, port)
+            stream = await self._inner.connect_tcp(
+                host, port, timeout, local_address, socket_options
+            )
+            return Stream(stream)
+
+        async def connect_unix_socket(
+            self,
+            path: str,
+            timeout: float | None = None,
+            socket_options: Iterable[Any] | None = None,
+        ) -> httpcore.AsyncNetworkStream:
+            timeout = _clamp(timeout, httpcore.ConnectTimeout)
+            return Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+
+        async def sleep(self, seconds: float) -> None:
+            await self._inner.sleep(seconds)
+
+    return Backend(backend)
+
+
+def _install(transport: object, wrap: Callable[[Any], Any]) -> None:
+    # httpx builds its httpcore pool with the default backend and offers no parameter for
+    # another; swap it in place. Should httpx change its internals (or the transport be
+    # another kind), the guard is skipped and the chunk-level checks in _client still
+    # bound the call.
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if pool is not None and backend is not None:
+        pool._network_backend = wrap(backend)
+
+
+def install(client: httpx.Client | httpx.AsyncClient, *, is_async: bool) -> None:
+    """Makes the sockets of a client the package created itself obey `guard`.
+
+    Only the client's own transport is changed (proxy mounts keep theirs: there the
+    proxy, not this process, connects to the host).
+    """
+    wrap = _wrap_async if is_async else _wrap_sync
+    _install(getattr(client, "_transport", None), wrap)
