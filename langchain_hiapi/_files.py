@@ -24,7 +24,9 @@ __all__ = [
     "claim",
     "extension_for",
     "publish",
+    "safe_extension",
     "safe_stem",
+    "sniff_raster",
     "unlink_quietly",
     "write_temp",
 ]
@@ -55,7 +57,70 @@ MIME_EXTENSIONS: dict[str, str] = {
     "audio/aac": ".aac",
     "audio/mp4": ".m4a",
 }
-"""File extension per MIME type; others get `.bin`."""
+"""File extension per MIME type (a naming table); others get `.bin`. Images only ever
+get the extension of a raster type their bytes really are (`safe_extension`)."""
+
+# The only image types saved under their own extension, and only when the bytes are one:
+# a file a viewer or browser could run (SVG with scripts, HTML, PDF) or a mislabelled one
+# is saved as inert `.bin`.
+_RASTER_EXTENSIONS = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+}
+_MIME_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
+_RASTER_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+_HEIC_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis"})
+_HEIF_BRANDS = frozenset({b"mif1", b"msf1", b"heif"})
+_HEIF_FAMILY = frozenset({"image/heic", "image/heif"})
+
+
+def sniff_raster(data: bytes) -> str | None:
+    """The raster image type the bytes are (PNG, JPEG, WebP, GIF, HEIC, HEIF), if any."""
+    for magic, mime in _RASTER_MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[4:8] == b"ftyp":
+        if data[8:12] in _HEIC_BRANDS:
+            return "image/heic"
+        if data[8:12] in _HEIF_BRANDS:
+            return "image/heif"
+    return None
+
+
+def safe_extension(data: bytes, mime_type: str) -> str:
+    """The extension an image may be saved under: nothing active is ever saved as such.
+
+    Only PNG, JPEG, WebP, GIF, HEIC and HEIF keep their extension, and only when the
+    bytes are of the declared type (HEIC and HEIF count as one family). Everything else
+    (SVG, which can carry scripts; HTML; PDF; a mislabelled or unknown type) is `.bin`.
+
+    Args:
+        data: The image bytes (the first few dozen are enough).
+        mime_type: The declared MIME type.
+
+    Returns:
+        E.g. `.png`, or `.bin`.
+    """
+    declared = mime_type.split(";", 1)[0].strip().lower()
+    declared = _MIME_ALIASES.get(declared, declared)
+    actual = sniff_raster(data)
+    if actual is None or declared not in _RASTER_EXTENSIONS:
+        return ".bin"
+    if actual == declared or {actual, declared} <= _HEIF_FAMILY:
+        return _RASTER_EXTENSIONS[actual]
+    return ".bin"
+
 
 # Extensions trusted from a URL path when the content type says nothing useful (CDNs often
 # serve `application/octet-stream`); anything else would let a URL choose e.g. `.exe`.

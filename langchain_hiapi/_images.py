@@ -26,7 +26,7 @@ from urllib.parse import unquote_to_bytes
 
 from langchain_core.messages import BaseMessage
 
-from langchain_hiapi._files import MIME_EXTENSIONS
+from langchain_hiapi._files import MIME_EXTENSIONS, safe_extension, sniff_raster
 from langchain_hiapi._files import claim as _claim
 from langchain_hiapi._files import unlink_quietly as _unlink_quietly
 from langchain_hiapi._files import write_temp as _write_temp
@@ -37,7 +37,9 @@ __all__ = [
     "DataURIStreamSplitter",
     "GeneratedImage",
     "get_images",
+    "safe_extension",
     "save_images",
+    "sniff_raster",
     "split_data_uris",
 ]
 
@@ -427,9 +429,8 @@ class GeneratedImage:
 
     @property
     def extension(self) -> str:
-        """The file extension for `mime_type` (with the dot), `.bin` when unknown."""
-        mime = self.mime_type.split(";", 1)[0].strip().lower()
-        return MIME_EXTENSIONS.get(mime, ".bin")
+        """The file extension to save under (with the dot); see `safe_extension`."""
+        return safe_extension(self.data, self.mime_type)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Writes the image to `path` atomically, replacing an existing file.
@@ -601,8 +602,11 @@ def save_images(
 ) -> list[Path]:
     """Saves every image of a message into `directory`, never overwriting a file.
 
-    Files are named `<prefix>-<n><ext>` with the first free `n` (from 1) and the
-    extension of the image's MIME type. Each file appears complete or not at all.
+    Files are named `<prefix>-<n><ext>` with the first free `n` (from 1). The extension
+    is that of a raster type (PNG, JPEG, WebP, GIF, HEIC, HEIF) only when the bytes are
+    of the declared type; SVG and anything else or mislabelled is saved as `.bin`, so no
+    viewer or browser runs it (see `safe_extension`). Each file appears complete or not
+    at all.
 
     Args:
         message: A message, its content list, or a text (see `get_images`).

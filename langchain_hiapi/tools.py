@@ -43,6 +43,8 @@ from pydantic.v1 import ValidationError as ValidationErrorV1
 
 from langchain_hiapi._client import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from langchain_hiapi._images import GeneratedImage, get_images, save_images
+from langchain_hiapi._localfiles import LocalFileError, default_image_dirs, read_image_file
+from langchain_hiapi._secrets import check_api_key_type, strip_base_url_credentials
 from langchain_hiapi.chat_models import ChatHiAPI
 from langchain_hiapi.errors import (
     APIConnectionError,
@@ -55,6 +57,8 @@ from langchain_hiapi.errors import (
     PermissionDeniedError,
     PromptBlockedError,
     RateLimitError,
+    ResponseTooLargeError,
+    UnsafeURLError,
 )
 from langchain_hiapi.image_config import (
     ASPECT_RATIOS,
@@ -68,6 +72,7 @@ from langchain_hiapi.image_config import (
     merge_image_config,
 )
 from langchain_hiapi.images_api import IMAGES_API_MODELS, agenerate_images, generate_images
+from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
     "HiAPIImageGenerationTool",
@@ -77,8 +82,9 @@ __all__ = [
     "image_dimensions",
 ]
 
-MAX_INPUT_IMAGE_BYTES = 20 * 1024 * 1024
-"""Largest local input image read (Gemini's limit for inline data in one request)."""
+MAX_INPUT_IMAGE_BYTES = DEFAULT_LIMITS.max_input_image_bytes
+"""Largest input image by default (`Limits.max_input_image_bytes`; Gemini's limit for
+inline data in one request)."""
 
 # Input MIME types the gateway passes to Gemini's image models (see the wire contract).
 _INPUT_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif")
@@ -428,7 +434,11 @@ class HiAPIImageGenerationTool(BaseTool):
     allow_input_images: bool = True
     """Offer the `images` argument (editing). `False` keeps the LLM away from local files."""
     image_dirs: list[Path] | None = None
-    """If set, local input images must lie inside one of these directories."""
+    """Directories local input images may be read from. Default: the current working
+    directory and `save_dir` (never the whole disk); `/proc`, `/sys`, `/dev`, devices,
+    FIFOs and anything but regular image files are always refused."""
+    limits: Limits | None = None
+    """Byte limits (input images, replies, downloads); default: the chat model's."""
 
     _chat: ChatHiAPI | None = PrivateAttr(default=None)
     _chat_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
@@ -437,6 +447,16 @@ class HiAPIImageGenerationTool(BaseTool):
     @classmethod
     def _coerce_image_config(cls, value: Any) -> ImageConfig | None:
         return coerce_image_config(value)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _check_api_key_type(cls, value: Any) -> Any:
+        return check_api_key_type(value)
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _strip_credentials(cls, value: Any) -> Any:
+        return strip_base_url_credentials(value)
 
     @field_validator("file_prefix")
     @classmethod
@@ -485,7 +505,14 @@ class HiAPIImageGenerationTool(BaseTool):
         """
         if self.llm is not None:
             return self.llm
-        settings = (self.model, self.api_key, self.base_url, self.timeout, self.max_retries)
+        settings = (
+            self.model,
+            self.api_key,
+            self.base_url,
+            self.timeout,
+            self.max_retries,
+            self.limits,
+        )
         if self._chat is None or self._chat_settings != settings:
             self._chat = ChatHiAPI(
                 model=self.model,
@@ -493,6 +520,7 @@ class HiAPIImageGenerationTool(BaseTool):
                 base_url=self.base_url,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
+                limits=self.limits,
             )
             self._chat_settings = settings
         return self._chat
@@ -637,7 +665,8 @@ class HiAPIImageGenerationTool(BaseTool):
             raise ToolException(msg)
         content: str | list[str | dict[str, Any]] = prompt
         if images:
-            blocks = [self._input_block(ref, index) for index, ref in enumerate(images)]
+            budget = _InputBudget(self.effective_limits())
+            blocks = [self._input_block(ref, index, budget) for index, ref in enumerate(images)]
             content = [{"type": "text", "text": prompt}, *blocks]
         return _Request([HumanMessage(content=content)], config)
 
@@ -652,47 +681,47 @@ class HiAPIImageGenerationTool(BaseTool):
     def _call_kwargs(self, request: _Request) -> dict[str, Any]:
         return {"image_config": request.image_config} if request.image_config else {}
 
-    def _input_block(self, ref: str, index: int) -> dict[str, Any]:
+    def _input_block(self, ref: str, index: int, budget: _InputBudget) -> dict[str, Any]:
         """Turns one `images` entry into a standard image block."""
         where = f"images[{index}]"
+        if not isinstance(ref, str):
+            msg = f"{where}: expected a path, an http(s) URL or a data: URI."
+            raise ToolException(msg)
         ref = ref.strip()
         if ref.lower().startswith(("http://", "https://")):
             return {"type": "image", "url": ref}  # the gateway downloads it
         if ref.lower().startswith("data:"):
-            return _data_uri_block(ref, where)
-        path = Path(ref).expanduser()
-        if self.image_dirs is not None and not _inside(path, self.image_dirs):
-            allowed = ", ".join(str(d) for d in self.image_dirs)
-            msg = f"{where}: {ref!r} is outside the allowed image directories ({allowed})."
-            raise ToolException(msg)
+            return _data_uri_block(ref, where, budget)
         try:
-            size = path.stat().st_size
-            if size > MAX_INPUT_IMAGE_BYTES:
-                msg = (
-                    f"{where}: {ref!r} is {size} bytes; input images may be at most"
-                    f" {MAX_INPUT_IMAGE_BYTES} bytes."
-                )
-                raise ToolException(msg)
-            data = path.read_bytes()
-        except FileNotFoundError:
-            msg = (
-                f"{where}: no such file {ref!r}. Give an existing image file path, an"
-                " http(s) URL or a data: URI, or omit images to draw a new image."
+            data, mime = read_image_file(
+                ref,
+                self.allowed_image_dirs(),
+                budget.per_image,
+                where=where,
+                sniff=_sniff_input_mime,
             )
-            raise ToolException(msg) from None
-        except (IsADirectoryError, PermissionError) as exc:
-            msg = f"{where}: cannot read {ref!r} ({exc.strerror or exc})."
-            raise ToolException(msg) from None
-        mime = _sniff_input_mime(data)
-        if mime is None:
-            # Checked by content, not by name: the LLM must not be able to send any file.
-            msg = f"{where}: {ref!r} is not a PNG, JPEG, WebP, HEIC or HEIF image."
-            raise ToolException(msg)
+        except LocalFileError as exc:
+            raise ToolException(str(exc)) from None
+        budget.take(len(data), where)
         return {
             "type": "image",
             "base64": base64.b64encode(data).decode("ascii"),
             "mime_type": mime,
         }
+
+    def allowed_image_dirs(self) -> list[Path]:
+        """Where local input images may be read from.
+
+        `image_dirs` if set; otherwise the current working directory and `save_dir`
+        (never the filesystem root). `/proc`, `/sys` and `/dev` are refused in any case.
+        """
+        if self.image_dirs is not None:
+            return [Path(d) for d in self.image_dirs]
+        return default_image_dirs(self.save_dir)
+
+    def effective_limits(self) -> Limits:
+        """The byte limits in force: `limits`, else the chat model's, else the defaults."""
+        return self.limits or self.chat_model.limits or DEFAULT_LIMITS
 
     def _finish(
         self, message: BaseMessage
@@ -777,6 +806,16 @@ class HiAPIImageGenerationTool(BaseTool):
                 "HiAPI's image model returned nothing for this prompt (the attempt was billed)."
                 " Do not retry it unchanged; rephrase the prompt or tell the user."
             )
+        elif isinstance(exc, UnsafeURLError):
+            advice = (
+                "HiAPI returned an image URL the download policy refuses (an internal"
+                " address or plain http). Retrying will not help; tell the user."
+            )
+        elif isinstance(exc, ResponseTooLargeError):
+            advice = (
+                f"The reply was larger than the configured limit ({exc.limit_name}). Try a"
+                " smaller image_size, or tell the user the limit needs raising."
+            )
         elif isinstance(exc, APITimeoutError):
             advice = "The image request timed out. You may retry once, perhaps at 1K."
         elif isinstance(exc, APIConnectionError):
@@ -789,7 +828,34 @@ class HiAPIImageGenerationTool(BaseTool):
 # --------------------------------------------------------------------------- helpers
 
 
-def _data_uri_block(ref: str, where: str) -> dict[str, Any]:
+class _InputBudget:
+    """Bytes of input images of one call: each at most one limit, all at most another."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.per_image = limits.max_input_image_bytes
+        self.total = limits.max_input_images_bytes
+        self.used = 0
+
+    def check_one(self, size: int, where: str) -> None:
+        if size > self.per_image:
+            msg = (
+                f"{where}: the image is larger than {self.per_image} bytes"
+                " (Limits.max_input_image_bytes)."
+            )
+            raise ToolException(msg)
+
+    def take(self, size: int, where: str) -> None:
+        self.check_one(size, where)
+        self.used += size
+        if self.used > self.total:
+            msg = (
+                f"{where}: the input images together are larger than {self.total} bytes"
+                " (Limits.max_input_images_bytes). Pass fewer or smaller images."
+            )
+            raise ToolException(msg)
+
+
+def _data_uri_block(ref: str, where: str, budget: _InputBudget) -> dict[str, Any]:
     header, sep, payload = ref.partition(",")
     params = header[len("data:") :].split(";")
     mime = params[0].strip().lower()
@@ -798,19 +864,17 @@ def _data_uri_block(ref: str, where: str) -> dict[str, Any]:
         raise ToolException(msg)
     if mime not in _INPUT_MIME_TYPES:
         allowed = ", ".join(_INPUT_MIME_TYPES)
-        msg = f"{where}: unsupported image type {mime!r}; allowed: {allowed}."
+        msg = f"{where}: unsupported image type {mime[:60]!r}; allowed: {allowed}."
         raise ToolException(msg)
+    # Checked before decoding: the decoded size is about 3/4 of the base64 length.
+    budget.check_one(len(payload) // 4 * 3, where)
     try:
-        base64.b64decode(payload, validate=True)
+        decoded = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         msg = f"{where}: the data URI holds invalid base64 data."
         raise ToolException(msg) from None
+    budget.take(len(decoded), where)
     return {"type": "image", "base64": payload, "mime_type": mime}
-
-
-def _inside(path: Path, directories: Sequence[Path]) -> bool:
-    resolved = path.resolve()  # follows symlinks, so a link cannot lead outside
-    return any(resolved.is_relative_to(Path(d).expanduser().resolve()) for d in directories)
 
 
 def _short(text: str) -> str:

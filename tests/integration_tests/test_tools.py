@@ -70,7 +70,8 @@ def test_generate_saves_png_and_reports_its_size(tmp_path: Path) -> None:
 async def test_edit_sends_the_input_file(tmp_path: Path) -> None:
     source = tmp_path / "source.png"
     source.write_bytes(_png(8, 8))
-    tool = HiAPIImageGenerationTool(model="Nano-Banana", max_retries=0)
+    # Input files are read only from allowed directories (issue 14; default: the cwd).
+    tool = HiAPIImageGenerationTool(model="Nano-Banana", max_retries=0, image_dirs=[tmp_path])
     message = await tool.ainvoke(
         {
             "type": "tool_call",

@@ -532,8 +532,11 @@ def test_generated_image_repr_and_extensions() -> None:
     img = GeneratedImage(PNG * 100, "image/png", "x")
     assert "PNG" not in repr(img)
     assert f"{len(PNG) * 100} bytes" in repr(img)
-    assert GeneratedImage(b"x", "IMAGE/JPEG").extension == ".jpg"
-    assert GeneratedImage(b"x", "image/heic").extension == ".heic"
+    # Issue 14 (item 7): the extension needs bytes of the declared type.
+    assert GeneratedImage(JPEG, "IMAGE/JPEG").extension == ".jpg"
+    heic = b"\0\0\0\x18ftypheic\0\0\0\0"
+    assert GeneratedImage(heic, "image/heic").extension == ".heic"
+    assert GeneratedImage(b"x", "image/heic").extension == ".bin"
     assert GeneratedImage(b"x", "application/x-unknown").extension == ".bin"
     assert MIME_EXTENSIONS["image/webp"] == ".webp"
 

@@ -260,7 +260,10 @@ async def test_async_generation_saves_and_reports(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------ input images
 
 
-def test_local_files_are_sent_as_base64_with_their_type(tmp_path: Path) -> None:
+def test_local_files_are_sent_as_base64_with_their_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # input files are read from the working directory by default
     png_file = tmp_path / "in.png"
     png_file.write_bytes(png_bytes(2, 2))
     jpeg_file = tmp_path / "photo.dat"  # the type comes from the bytes, not the name
@@ -283,7 +286,8 @@ def test_urls_and_data_uris_are_passed_on() -> None:
     assert data_part["image_url"]["url"] == data_uri
 
 
-async def test_async_reads_input_files(tmp_path: Path) -> None:
+async def test_async_reads_input_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / "in.png"
     path.write_bytes(png_bytes(2, 2))
     rec = Recorder()
@@ -295,17 +299,19 @@ async def test_async_reads_input_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [
-        ("missing", "no such file"),
-        ("text", "is not a PNG, JPEG, WebP, HEIC or HEIF image"),
-        ("directory", "cannot read"),
+        # Issue 14: a missing file, a non-image and a directory get the same answer.
+        ("missing", "is not a readable PNG, JPEG, WebP, HEIC or HEIF image file"),
+        ("text", "is not a readable PNG, JPEG, WebP, HEIC or HEIF image file"),
+        ("directory", "is not a readable PNG, JPEG, WebP, HEIC or HEIF image file"),
         ("bad_data_uri", "invalid base64"),
         ("gif_data_uri", "unsupported image type 'image/gif'"),
         ("plain_data_uri", "must look like data:image/png;base64"),
     ],
 )
 def test_bad_input_images_are_tool_errors_and_send_nothing(
-    tmp_path: Path, setup: str, expected: str
+    tmp_path: Path, setup: str, expected: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     secret = tmp_path / ".env"
     secret.write_text("HIAPI_API_KEY=do-not-leak")
     refs = {
