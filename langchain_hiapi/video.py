@@ -1044,7 +1044,14 @@ class HiAPIVideoGenerationTool(BaseTool):
         """`video_client` when given, else one for the current settings (rebuilt on change)."""
         if self.video_client is not None:
             return self.video_client
-        settings = (self.api_key, self.base_url, self.timeout, self.max_retries, self.max_wait)
+        settings = (
+            self.api_key,
+            self.base_url,
+            self.timeout,
+            self.max_retries,
+            self.max_wait,
+            self.limits,
+        )
         if self._client is None or self._client_settings != settings:
             self._client = HiAPIVideoClient(
                 api_key=self.api_key,
