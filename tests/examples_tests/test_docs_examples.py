@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from langchain_hiapi import _flows
 from langchain_hiapi.tasks import AsyncHiAPITasks, HiAPITasks
 from langchain_hiapi.testing import HiAPIEmulator
 
@@ -173,12 +174,15 @@ async def _no_async_sleep(seconds: float) -> None:
 def hiapi_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HiAPIEmulator]:
     """A fresh emulator in the environment, a temporary working directory, and no waiting.
 
-    Task clients the examples build poll through the `sleep` they are given; the docs do
-    not pass one, so the default is swapped for a recorder (the documented injection
-    point) instead of waiting out real poll intervals.
+    Task polls sleep through the `sleep` of the task clients and of the flow drivers
+    (`ChatHiAPI`'s task route uses the drivers' default); the docs pass none, so the
+    defaults (the documented injection points) are swapped for no-ops instead of waiting
+    out real poll intervals.
     """
     monkeypatch.setitem(HiAPITasks.__init__.__kwdefaults__, "sleep", _no_sleep)
     monkeypatch.setitem(AsyncHiAPITasks.__init__.__kwdefaults__, "sleep", _no_async_sleep)
+    monkeypatch.setitem(_flows.run_sync.__kwdefaults__, "sleep", _no_sleep)
+    monkeypatch.setitem(_flows.run_async.__kwdefaults__, "sleep", _no_async_sleep)
     monkeypatch.chdir(tmp_path)
     with HiAPIEmulator() as emulator:
         monkeypatch.setenv("HIAPI_BASE_URL", emulator.base_url)
