@@ -204,6 +204,11 @@ class ChatHiAPI(BaseChatModel):
         adaptive_rate_limit:
             Pace requests at the rate learned from HiAPI's 429s, shared by every client of
             the same key and base URL in the process.
+        limits:
+            Byte limits for replies, streams and downloads (`langchain_hiapi.Limits`).
+        allowed_download_hosts:
+            Extra hosts URLs in replies may be downloaded from, besides the gateway's own
+            origin and public https hosts.
         default_headers, default_query, proxy, http_client, http_async_client:
             Connection options; your own httpx clients are never closed by the model.
 

@@ -308,7 +308,10 @@ class HiAPIImageGenerationTool(BaseTool):
         allow_input_images:
             Offer the `images` argument (editing); `False` keeps the LLM away from files.
         image_dirs:
-            Directories local input images may be read from.
+            Directories local input images may be read from (default: the working
+            directory and `save_dir`).
+        limits:
+            Byte limits (input images, replies, downloads); default: the chat model's.
         llm:
             A ready `ChatHiAPI` to send requests through, instead of `api_key`,
             `base_url`, `timeout` and `max_retries` (read from `HIAPI_API_KEY` /
