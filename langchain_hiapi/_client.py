@@ -152,8 +152,10 @@ class RetryPolicy:
         initial_delay: Backoff before the first retry, in seconds.
         max_delay: Upper bound of the exponential backoff, in seconds.
         max_retry_after: Upper bound for a server-requested ``Retry-After`` pause, in seconds.
-        retry_read_timeouts: Also retry read/write timeouts. Off by default: the gateway may
-            already be generating (and billing) an image when the read times out.
+        retry_read_timeouts: Also retry a request that may already have reached the gateway
+            (a read/write timeout, or the connection lost before the reply). Off by default:
+            the gateway may already be generating (and billing) an image. Requests the server
+            deduplicates (GETs, task creates with an ``Idempotency-Key``) are retried anyway.
     """
 
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -496,6 +498,7 @@ def _transport_error(
     response_started: bool,
     secret: str | None = None,
     deadline: Deadline | None = None,
+    error_status: int | None = None,
 ) -> tuple[HiAPIError, bool]:
     """Map an httpx failure to our error and decide whether a retry is safe.
 
@@ -507,6 +510,7 @@ def _transport_error(
             the request and may be billing it).
         secret: The API key, replaced in the message should httpx ever quote it.
         deadline: The call's overall deadline; once it has passed, nothing is retried.
+        error_status: The non-2xx status line that arrived before the body broke, if any.
 
     Returns:
         ``(error to raise, retryable)``.
@@ -527,7 +531,18 @@ def _transport_error(
             policy.retry_read_timeouts or bool(request.headers.get(IDEMPOTENCY_KEY_HEADER)),
         )
     if isinstance(exc, (httpx.ConnectError, httpx.NetworkError, httpx.RemoteProtocolError)):
-        retryable = not response_started or _replay_safe(request)
+        # Not connected, or the body was not fully written: the gateway cannot have acted on it.
+        unsent = not response_started and isinstance(exc, (httpx.ConnectError, httpx.WriteError))
+        # The gateway already answered with a transient error status: judged like that status.
+        refused = error_status is not None and error_status in RETRYABLE_STATUS_CODES
+        # Lost after the whole request went out: the gateway may be generating (and billing)
+        # it, so only a request it deduplicates, or a user who opted in, is sent again.
+        retryable = (
+            unsent
+            or refused
+            or _replay_safe(request)
+            or (not response_started and policy.retry_read_timeouts)
+        )
         phase = (
             "connection lost while reading the response" if response_started else "connection error"
         )
@@ -1524,9 +1539,11 @@ class HiAPIClient:
             cause: BaseException | None = None
             started = False
             absorbed = False
+            status_line: int | None = None
             try:
                 with _netguard.guard(deadline, pick):
                     response = client.send(request, stream=True, follow_redirects=follow_redirects)
+                    status_line = response.status_code
                     absorbed = gate is not None and gate.record(response.status_code)
                     started = response.is_success or (hop is not None and _is_redirect(response))
                     read = (read_body and response.is_success) or not started
@@ -1555,7 +1572,13 @@ class HiAPIClient:
             except httpx.RequestError as exc:
                 secret = self._secret()
                 error, retryable = _transport_error(
-                    exc, request, policy, response_started=started, secret=secret, deadline=deadline
+                    exc,
+                    request,
+                    policy,
+                    response_started=started,
+                    secret=secret,
+                    deadline=deadline,
+                    error_status=None if started else status_line,
                 )
                 reason, cause = type(exc).__name__, _safe_cause(exc, secret)
             else:
@@ -1875,11 +1898,13 @@ class HiAPIClient:
             cause: BaseException | None = None
             started = False
             absorbed = False
+            status_line: int | None = None
             try:
                 with _netguard.guard(deadline, pick):
                     response = await client.send(
                         request, stream=True, follow_redirects=follow_redirects
                     )
+                    status_line = response.status_code
                     absorbed = gate is not None and gate.record(response.status_code)
                     started = response.is_success or (hop is not None and _is_redirect(response))
                     read = (read_body and response.is_success) or not started
@@ -1908,7 +1933,13 @@ class HiAPIClient:
             except httpx.RequestError as exc:
                 secret = self._secret()
                 error, retryable = _transport_error(
-                    exc, request, policy, response_started=started, secret=secret, deadline=deadline
+                    exc,
+                    request,
+                    policy,
+                    response_started=started,
+                    secret=secret,
+                    deadline=deadline,
+                    error_status=None if started else status_line,
                 )
                 reason, cause = type(exc).__name__, _safe_cause(exc, secret)
             else:

@@ -547,8 +547,9 @@ class ChatHiAPI(BaseChatModel):
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     """Retries after the first attempt for rate limits, 5xx and connection errors."""
     retry_read_timeouts: bool = False
-    """Retry a non-streaming call after a read timeout. Off by default: the server may
-    already have generated (and billed) the image."""
+    """Retry a call that may already have reached the gateway (a read timeout, or the
+    connection lost before the reply). Off by default: the server may already have generated
+    (and billed) the image."""
     adaptive_rate_limit: bool = False
     """Pace requests at the rate learned from HiAPI's 429s, shared by every client of the same
     key and base URL in the process; absorbed 429s do not count against `max_retries` while

@@ -452,8 +452,7 @@ async def test_backoff_sequence_through_client(mode: str) -> None:
         (httpx.ConnectError("[Errno 111] Connection refused"), APIConnectionError),
         (httpx.ConnectTimeout("connect timed out"), APITimeoutError),
         (httpx.PoolTimeout("no free connection"), APITimeoutError),
-        (httpx.RemoteProtocolError("Server disconnected without sending a response."), None),
-        (httpx.ReadError("[Errno 104] Connection reset by peer"), None),
+        (httpx.WriteError("[Errno 32] Broken pipe"), None),
     ],
 )
 async def test_connection_errors_retried(
@@ -466,6 +465,37 @@ async def test_connection_errors_retried(
     assert info.value.status_code is None
     assert info.value.__cause__ is exc
     assert "api.test/v1/chat/completions" in str(info.value)
+
+
+_LOST_AFTER_SENDING = [
+    httpx.RemoteProtocolError("Server disconnected without sending a response."),
+    httpx.ReadError("[Errno 104] Connection reset by peer"),
+]
+
+
+@pytest.mark.parametrize("exc", _LOST_AFTER_SENDING)
+async def test_post_lost_after_sending_is_not_resent(mode: str, exc: Exception) -> None:
+    # The whole chat request went out: the gateway may be generating (and billing) it.
+    h = Harness(mode, Server(exc))
+    with pytest.raises(APIConnectionError) as info:
+        await h.json()
+    assert h.calls == 1
+    assert info.value.__cause__ is exc
+
+
+@pytest.mark.parametrize("exc", _LOST_AFTER_SENDING)
+async def test_get_lost_after_sending_is_retried(mode: str, exc: Exception) -> None:
+    h = Harness(mode, Server(exc))
+    with pytest.raises(APIConnectionError):
+        await h.json("GET", "/models")
+    assert h.calls == DEFAULT_MAX_RETRIES + 1
+
+
+@pytest.mark.parametrize("exc", _LOST_AFTER_SENDING)
+async def test_post_lost_after_sending_is_resent_when_opted_in(mode: str, exc: Exception) -> None:
+    h = Harness(mode, Server(exc, ok()), retry_policy=RetryPolicy(retry_read_timeouts=True))
+    assert await h.json() == {"ok": True}
+    assert h.calls == 2
 
 
 async def test_connection_error_then_success(mode: str) -> None:
