@@ -953,3 +953,12 @@ async def test_no_limiter_by_default(mode: str) -> None:
     with pytest.raises(RateLimitError):
         await h.json("POST", "/tasks")
     assert h.calls == DEFAULT_MAX_RETRIES + 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Mon, 01 Jan 99999999 00:00:00 GMT", "Mon, 32 Foo 2020 25:61:61 GMT", "1e400", "nan"],
+)
+def test_hostile_retry_after_falls_back_to_backoff(value: str) -> None:
+    delay = RetryPolicy().delay(0, {"retry-after": value}, rand=0.0)
+    assert delay == INITIAL_RETRY_DELAY
