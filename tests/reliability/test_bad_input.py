@@ -114,13 +114,14 @@ async def test_camel_case_extra_body_in_model_kwargs(emu: HiAPIEmulator) -> None
 
 async def test_model_kwargs_extra_body_is_not_lost(emu: HiAPIEmulator) -> None:
     thinking = {"thinking_budget": 128, "include_thoughts": True}
-    llm = ChatHiAPI(
-        model="Nano-Banana-Pro",
-        base_url=emu.base_url,
-        api_key=emu.api_key,
-        image_config={"aspect_ratio": "16:9"},
-        model_kwargs={"extra_body": {"google": {"thinking_config": thinking}}},
-    )
+    with pytest.warns(UserWarning, match="extra_body is a ChatHiAPI parameter"):
+        llm = ChatHiAPI(
+            model="Nano-Banana-Pro",
+            base_url=emu.base_url,
+            api_key=emu.api_key,
+            image_config={"aspect_ratio": "16:9"},
+            model_kwargs={"extra_body": {"google": {"thinking_config": thinking}}},
+        )
     llm.invoke("draw a cat")
     google = emu.requests[0].json["extra_body"]["google"]
     assert google["thinking_config"] == thinking
