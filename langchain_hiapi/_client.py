@@ -43,7 +43,6 @@ from langchain_hiapi._files import DownloadSink, FetchedFile
 from langchain_hiapi._pool import Pool, PoolKey, lease_pool, release_pool
 from langchain_hiapi._ratelimit import KeyRateLimiter, RequestGate, shared_rate_limiter
 from langchain_hiapi._secrets import (
-    is_secret_header,
     redact,
     scrub_error,
     strip_base_url_credentials,
@@ -852,20 +851,74 @@ def _check_download_url(url: object) -> httpx.URL:
     raise ValueError(f"cannot download {shown!r}: expected an absolute http(s) URL")
 
 
-def _download_failure(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
+def _download_failure(
+    exc: httpx.RequestError, request: httpx.Request, deadline: Deadline | None = None
+) -> APIConnectionError:
     """Map a transport failure while a download body streams in (not retried)."""
-    detail = str(exc) or type(exc).__name__
     where = f"GET {_safe_url(request.url)}"
+    if deadline is not None and deadline.expired():
+        return deadline.error(where)
+    detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"download timed out ({where}): {detail}")
     return APIConnectionError(f"download failed ({where}): {type(exc).__name__}: {detail}")
 
 
-def _too_large(request: httpx.Request, max_bytes: int, size: int | None) -> InvalidResponseError:
+def _too_large(request: httpx.Request, max_bytes: int, size: int | None) -> ResponseTooLargeError:
     what = f"{size} bytes" if size is not None else "more"
-    return InvalidResponseError(
-        f"download of {_safe_url(request.url)} refused: {what} exceeds max_bytes={max_bytes}"
+    return ResponseTooLargeError(
+        f"download of {_safe_url(request.url)} refused: {what} exceeds max_bytes={max_bytes}",
+        limit_name="max_bytes",
+        limit=max_bytes,
     )
+
+
+class _FileWriter:
+    """A download body into a `DownloadSink`: bounded inflation, byte cap, deadline.
+
+    Shared by the sync and async downloads, which only feed it raw chunks.
+    """
+
+    def __init__(
+        self,
+        sink: DownloadSink,
+        decoder: BodyDecoder,
+        deadline: Deadline,
+        response: httpx.Response,
+    ) -> None:
+        self._sink = sink
+        self._decoder = decoder
+        self._deadline = deadline
+        self._response = response
+        self._request = response.request
+        self._where = f"GET {_safe_url(self._request.url)}"
+        size = _declared_size(response)
+        if size is not None and size > sink.max_bytes:
+            sink.discard()
+            raise _too_large(self._request, sink.max_bytes, size)
+
+    def feed(self, raw: bytes) -> None:
+        """Writes the decoded pieces of a raw chunk."""
+        for piece in self._decoder.decode(raw):
+            self._write(piece)
+
+    def finish(self) -> FetchedFile:
+        """Writes what the decoder still holds and publishes the file."""
+        for piece in self._decoder.flush():
+            self._write(piece)
+        response = self._response
+        return self._sink.publish(response.headers.get("content-type", ""), str(response.url))
+
+    def discard(self) -> None:
+        """Drops a partial file (no-op once published)."""
+        self._sink.discard()
+
+    def _write(self, piece: bytes) -> None:
+        try:
+            self._sink.write(piece)
+        except ValueError:
+            raise _too_large(self._request, self._sink.max_bytes, None) from None
+        self._deadline.check(self._where)
 
 
 def _declared_size(response: httpx.Response) -> int | None:
@@ -1163,8 +1216,8 @@ class HiAPIClient:
         timeout: A number of seconds (every phase and the whole call), an
             ``httpx.Timeout`` / ``HiAPITimeout``, or ``None``.
         retry_policy: When and how long to retry.
-        default_headers: Extra headers for every request (applied last). Those that look
-            like credentials are sent to the gateway's origin only.
+        default_headers: Extra headers for every request to the gateway (applied last);
+            never sent to another host (downloads from a CDN get none).
         http_client: A sync client to use instead of creating one.
         http_async_client: An async client to use instead of creating one.
         sleep: Sleep function for retries (injectable for tests).
@@ -1224,10 +1277,6 @@ class HiAPIClient:
         self._phases, self._total = split_timeout(self._timeout)
         self.retry_policy = retry_policy
         self._default_headers = _check_headers(default_headers or {})
-        # What may go to a host that is not the gateway: no credentials.
-        self._foreign_headers = {
-            k: v for k, v in self._default_headers.items() if not is_secret_header(k)
-        }
         self.limits = limits
         self.download_policy = DownloadPolicy(self.base_url, allowed_download_hosts)
         self._resolver = resolver or _resolve_with_system
@@ -1415,36 +1464,19 @@ class HiAPIClient:
             args["params"] = {**self._default_query, **params}
         return args
 
-    def _fetch_args(self, url: str) -> dict[str, Any]:
-        """Arguments for ``build_request`` of a download from an absolute URL.
-
-        The key and the default headers go only to the API's own origin (scheme, host and
-        port of ``base_url``); httpx drops ``Authorization`` on a redirect to another origin.
-
-        Raises:
-            ValueError: ``url`` is not an absolute http(s) URL.
-        """
-        target = _check_download_url(url)
-        headers = {"Accept": "*/*", "User-Agent": _user_agent()}
-        if _origin(target) == _origin(httpx.URL(self.base_url)):
-            if self._api_key is not None and self._api_key.get_secret_value():
-                headers["Authorization"] = f"Bearer {self._api_key.get_secret_value()}"
-            headers.update(self._default_headers)
-        return {"method": "GET", "url": target, "headers": headers, "timeout": self._timeout}
-
     def _hop_args(self, method: str, target: Target) -> dict[str, Any]:
         """Arguments for ``build_request`` for one download hop.
 
-        The key and every secret-looking default header go to the gateway's origin only.
+        The key and the default headers go to the gateway's origin only.
         """
         if target.same_origin:
             headers = self._request_args(method, "", None, "*/*")["headers"]
         else:
+            # No key and no default headers (credential-looking or not) leave the gateway.
             headers = {
                 "Accept": "*/*",
                 "Accept-Encoding": ACCEPT_ENCODING,
                 "User-Agent": _user_agent(),
-                **self._foreign_headers,
             }
         return {"method": method, "url": target.url, "headers": headers, "timeout": self._phases}
 
@@ -1667,10 +1699,14 @@ class HiAPIClient:
     ) -> FetchedFile:
         """Download an absolute URL (a task output) into ``dest_dir``, atomically.
 
-        The body streams into a hidden temporary file that is renamed to
-        ``<stem><ext>`` (``-2``, ``-3``, ... when taken) once complete; the extension comes
-        from the content type, else the URL. The key is sent only to ``base_url``'s origin.
-        Retries (before the body starts) follow the retry policy; redirects are followed.
+        The URL and every redirect are checked by the download policy (see
+        :meth:`fetch_bytes`); the key goes only to ``base_url``'s origin. The body is
+        inflated in bounded steps and streams into a hidden temporary file that is renamed
+        to ``<stem><ext>`` (``-2``, ``-3``, ... when taken) once complete; the extension
+        comes from the content type, else the URL, and an image keeps a raster extension
+        only when its bytes are of that type (anything else is ``.bin``). Retries (before
+        the body starts) follow the retry policy; the whole download is one call for the
+        overall timeout.
 
         Args:
             url: The absolute http(s) URL.
@@ -1683,28 +1719,29 @@ class HiAPIClient:
 
         Raises:
             ValueError: ``url`` is not an absolute http(s) URL.
-            APIStatusError: Non-2xx reply, after retries.
-            APIConnectionError: No reply, or the body was cut.
-            InvalidResponseError: The body exceeds ``max_bytes``.
+            UnsafeURLError: The URL or a redirect is refused (before connecting to it).
+            APIStatusError: Non-2xx reply, after retries (a foreign host's body is dropped).
+            APIConnectionError: No reply, or the body was cut (``APITimeoutError`` when the
+                overall timeout passed).
+            ResponseTooLargeError: The body exceeds ``max_bytes`` (an
+                ``InvalidResponseError``).
         """
-        client = self._sync_client()
-        request = client.build_request(**self._fetch_args(url))
-        response = self._send(request, read_body=False, follow_redirects=True)
+        _check_download_url(url)
+        deadline = self._deadline()
+        response = self._follow(url, deadline=deadline, read_body=False)
         try:
-            size = _declared_size(response)
-            if size is not None and size > max_bytes:
-                raise _too_large(request, max_bytes, size)
-            sink = DownloadSink(dest_dir, stem, max_bytes)
+            writer = _FileWriter(
+                DownloadSink(dest_dir, stem, max_bytes), _decoder(response), deadline, response
+            )
             try:
-                for chunk in response.iter_bytes():
-                    sink.write(chunk)
-                return sink.publish(response.headers.get("content-type", ""), str(response.url))
-            except ValueError:
-                raise _too_large(request, max_bytes, None) from None
+                with _netguard.guard(deadline):
+                    for raw in _raw(response):
+                        writer.feed(raw)
+                return writer.finish()
             except httpx.RequestError as exc:
-                raise _download_failure(exc, request) from exc
+                raise _download_failure(exc, response.request, deadline) from exc
             finally:
-                sink.discard()
+                writer.discard()
         finally:
             response.close()
 
@@ -1766,7 +1803,34 @@ class HiAPIClient:
             APIConnectionError: No reply, after retries.
             ResponseTooLargeError: The body passed the limit.
         """
-        deadline = self._deadline()
+        response = self._follow(
+            url,
+            deadline=self._deadline(),
+            read_body=True,
+            method=method,
+            max_bytes=max_bytes,
+            limit_name=limit_name or "max_response_bytes",
+            http_client=http_client,
+        )
+        response.close()
+        return response.content, response.headers.get("content-type", "")
+
+    def _follow(
+        self,
+        url: str,
+        *,
+        deadline: Deadline,
+        read_body: bool,
+        method: str = "GET",
+        max_bytes: int | None = None,
+        limit_name: str = "max_response_bytes",
+        http_client: httpx.Client | None = None,
+    ) -> httpx.Response:
+        """Runs the download policy's redirect flow; returns the final 2xx reply.
+
+        With ``read_body`` the body is read (bounded); otherwise the reply is returned with
+        its body unread and the caller closes it.
+        """
         flow = redirect_flow(self.download_policy, url, self.limits.max_redirects)
         target = next(flow)
         while True:
@@ -1777,19 +1841,21 @@ class HiAPIClient:
             )
             response = self._send(
                 request,
-                read_body=True,
+                read_body=read_body,
                 deadline=deadline,
                 max_bytes=max_bytes,
-                limit_name=limit_name or "max_response_bytes",
+                limit_name=limit_name,
                 hop=target,
                 client=client,
             )
             try:
                 target = flow.send((response.status_code, response.headers))
             except StopIteration:
-                return response.content, response.headers.get("content-type", "")
-            finally:
+                return response
+            except BaseException:
                 response.close()
+                raise
+            response.close()
             method = "GET"
 
     def stream_events(self, path: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -1989,24 +2055,22 @@ class HiAPIClient:
         self, url: str, dest_dir: str | os.PathLike[str], stem: str, *, max_bytes: int
     ) -> FetchedFile:
         """Async :meth:`fetch_to_file`."""
-        client = self._async_client_for_loop()
-        request = client.build_request(**self._fetch_args(url))
-        response = await self._asend(request, read_body=False, follow_redirects=True)
+        _check_download_url(url)
+        deadline = self._deadline()
+        response = await self._afollow(url, deadline=deadline, read_body=False)
         try:
-            size = _declared_size(response)
-            if size is not None and size > max_bytes:
-                raise _too_large(request, max_bytes, size)
-            sink = DownloadSink(dest_dir, stem, max_bytes)
+            writer = _FileWriter(
+                DownloadSink(dest_dir, stem, max_bytes), _decoder(response), deadline, response
+            )
             try:
-                async for chunk in response.aiter_bytes():
-                    sink.write(chunk)
-                return sink.publish(response.headers.get("content-type", ""), str(response.url))
-            except ValueError:
-                raise _too_large(request, max_bytes, None) from None
+                with _netguard.guard(deadline):
+                    async for raw in _araw(response):
+                        writer.feed(raw)
+                return writer.finish()
             except httpx.RequestError as exc:
-                raise _download_failure(exc, request) from exc
+                raise _download_failure(exc, response.request, deadline) from exc
             finally:
-                sink.discard()
+                writer.discard()
         finally:
             await response.aclose()
 
@@ -2028,7 +2092,30 @@ class HiAPIClient:
         http_client: httpx.AsyncClient | None = None,
     ) -> tuple[bytes, str]:
         """Async :meth:`fetch_bytes`."""
-        deadline = self._deadline()
+        response = await self._afollow(
+            url,
+            deadline=self._deadline(),
+            read_body=True,
+            method=method,
+            max_bytes=max_bytes,
+            limit_name=limit_name or "max_response_bytes",
+            http_client=http_client,
+        )
+        await response.aclose()
+        return response.content, response.headers.get("content-type", "")
+
+    async def _afollow(
+        self,
+        url: str,
+        *,
+        deadline: Deadline,
+        read_body: bool,
+        method: str = "GET",
+        max_bytes: int | None = None,
+        limit_name: str = "max_response_bytes",
+        http_client: httpx.AsyncClient | None = None,
+    ) -> httpx.Response:
+        """Async :meth:`_follow`."""
         flow = redirect_flow(self.download_policy, url, self.limits.max_redirects)
         target = next(flow)
         while True:
@@ -2040,19 +2127,21 @@ class HiAPIClient:
             )
             response = await self._asend(
                 request,
-                read_body=True,
+                read_body=read_body,
                 deadline=deadline,
                 max_bytes=max_bytes,
-                limit_name=limit_name or "max_response_bytes",
+                limit_name=limit_name,
                 hop=target,
                 client=client,
             )
             try:
                 target = flow.send((response.status_code, response.headers))
             except StopIteration:
-                return response.content, response.headers.get("content-type", "")
-            finally:
+                return response
+            except BaseException:
                 await response.aclose()
+                raise
+            await response.aclose()
             method = "GET"
 
     async def astream_events(

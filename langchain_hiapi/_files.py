@@ -24,6 +24,7 @@ __all__ = [
     "claim",
     "extension_for",
     "publish",
+    "safe_download_extension",
     "safe_extension",
     "safe_stem",
     "sniff_raster",
@@ -215,6 +216,32 @@ def safe_stem(text: str, fallback: str = "file") -> str:
     return stem or fallback
 
 
+_RASTER_BY_EXTENSION = {extension: mime for mime, extension in _RASTER_EXTENSIONS.items()}
+# Video and audio play in a player, they do not run: their extension is kept.
+_MEDIA_EXTENSIONS = frozenset(
+    {".mp4", ".webm", ".mov", ".mp3", ".wav", ".ogg", ".flac", ".aac", ".m4a"}
+)
+_HEAD_BYTES = 64
+
+
+def safe_download_extension(extension: str, head: bytes) -> str:
+    """The extension a downloaded file may really get (nothing active is saved as such).
+
+    Args:
+        extension: What the content type or URL suggests (see `extension_for`).
+        head: The first bytes of the file.
+
+    Returns:
+        A raster image extension only when the bytes are that image type; video and
+        audio extensions as suggested; `.bin` for everything else (SVG, PDF, HTML, ...).
+    """
+    if extension in _RASTER_BY_EXTENSION:
+        return safe_extension(head, _RASTER_BY_EXTENSION[extension])
+    if extension in _MEDIA_EXTENSIONS:
+        return extension
+    return ".bin"
+
+
 def extension_for(content_type: str, url: str) -> str:
     """The extension (with its dot) for a download: from the content type, else the URL.
 
@@ -272,6 +299,7 @@ class DownloadSink:
         self.stem = safe_stem(stem)
         self.max_bytes = max_bytes
         self.size = 0
+        self.head = b""  # the first bytes, to check the extension against the content
         self.temp, fd = _open_temp(self.folder, self.stem)
         self._handle: BinaryIO | None = os.fdopen(fd, "wb")
 
@@ -287,6 +315,8 @@ class DownloadSink:
         if self.size > self.max_bytes:
             self.discard()
             raise ValueError(f"download exceeds max_bytes={self.max_bytes}")
+        if len(self.head) < _HEAD_BYTES:
+            self.head += chunk[: _HEAD_BYTES - len(self.head)]
         self._handle.write(chunk)
 
     def discard(self) -> None:
@@ -307,7 +337,8 @@ class DownloadSink:
             self._handle.close()
             self._handle = None
         try:
-            path = publish(self.temp, self.folder, self.stem, extension_for(content_type, url))
+            extension = safe_download_extension(extension_for(content_type, url), self.head)
+            path = publish(self.temp, self.folder, self.stem, extension)
         finally:
             unlink_quietly(self.temp)
         return FetchedFile(path=path, content_type=content_type, size=self.size)

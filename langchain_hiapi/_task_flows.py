@@ -290,6 +290,12 @@ def create_flow(request: CreateRequest) -> Flow[Task]:
     task_id = data.get("taskId") if isinstance(data, Mapping) else None
     if not isinstance(task_id, str) or not task_id:
         raise InvalidResponseError("POST /tasks: the reply has no taskId", body=reply.json)
+    try:
+        # The id goes into every later request path: one that could retarget them is
+        # refused here, as the gateway's error, not later as the caller's.
+        task_path(task_id)
+    except ValueError as exc:
+        raise InvalidResponseError(f"POST /tasks: unusable taskId in the reply ({exc})") from None
     replay = (reply.header("Idempotent-Replay") or "").strip().lower() == "true"
     body = request.body
     return Task(

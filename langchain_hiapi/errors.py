@@ -407,11 +407,12 @@ class StreamError(HiAPIError):
         self.partial_message = partial_message
 
 
-class ResponseTooLargeError(HiAPIError):
-    """A reply, stream, download or input went past one of the byte limits.
+class ResponseTooLargeError(InvalidResponseError):
+    """A reply, stream or download went past one of the byte limits.
 
-    Raised instead of growing memory without bound. The limit is a field of
-    :class:`langchain_hiapi.Limits`; raise it there if the content is legitimate.
+    Raised instead of growing memory (or a file) without bound. The limit is a field of
+    :class:`langchain_hiapi.Limits` (or a download's ``max_bytes``); raise it there if the
+    content is legitimate. A reply too large to use is an `InvalidResponseError`.
 
     Attributes:
         limit_name: The `Limits` field that was exceeded, e.g. ``max_response_bytes``.

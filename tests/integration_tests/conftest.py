@@ -59,20 +59,23 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def _canonical_urls_in_body(response: dict[str, Any]) -> None:
-    """URLs the emulator puts in a reply (image `url` outputs) name the real service too.
+    """URLs the emulator puts in a reply (image and task outputs) name the real service too.
 
     The replayed client talks to the canonical base URL, and the package downloads only
     from the gateway's own origin or public https hosts: a recorded emulator address
-    (`http://127.0.0.1:<port>/v1/...`) would rightly be refused on replay.
+    (`http://127.0.0.1:<port>/...`) would rightly be refused on replay. The emulator's
+    origin becomes the canonical one (`https://api.hiapi.ai`), whatever the path.
     """
     base = os.environ.get("HIAPI_BASE_URL", "")
     body = response.get("body") or {}
     text = body.get("string") if isinstance(body, dict) else None
     if not (RECORDING and not RECORDING_REAL and base and isinstance(text, bytes)):
         return
-    emulator = base.rstrip("/").encode()
-    if emulator in text:
-        body["string"] = text.replace(emulator, CANONICAL_BASE_URL.encode())
+    emulator = urlsplit(base)
+    canonical = urlsplit(CANONICAL_BASE_URL)
+    origin = f"{emulator.scheme}://{emulator.netloc}".encode()
+    if origin in text:
+        body["string"] = text.replace(origin, f"{canonical.scheme}://{canonical.netloc}".encode())
 
 
 @pytest.fixture(scope="session")

@@ -24,44 +24,13 @@ from langchain_hiapi.images_api import generate_images
 from langchain_hiapi.limits import Limits
 from langchain_hiapi.video import HiAPIVideoClient
 from tests.security._servers import RawServer, reply
+from tests.security._urls import REFUSED
 from tests.unit_tests._wire import png_bytes
 
 KEY = "sk-security-downloads-0123456789"
 PUBLIC_IP = "93.184.215.14"
 PNG = png_bytes(2, 2)
 GATEWAY = "https://api.hiapi.ai/v1"
-
-REFUSED = [
-    "https://127.0.0.1/a.png",
-    "https://127.0.0.2:8443/a.png",
-    "https://10.1.2.3/a.png",
-    "https://172.16.0.1/a.png",
-    "https://192.168.1.1/a.png",
-    "https://169.254.169.254/latest/meta-data/",
-    "https://100.64.0.1/a.png",
-    "https://0.0.0.0/a.png",
-    "https://224.0.0.1/a.png",
-    "https://255.255.255.255/a.png",
-    "https://[::1]/a.png",
-    "https://[fd00::1]/a.png",
-    "https://[fe80::1]/a.png",
-    "https://[::ffff:127.0.0.1]/a.png",
-    "https://[::ffff:a9fe:a9fe]/latest",  # 169.254.169.254, mapped
-    "https://[2002:7f00:1::]/a.png",  # 6to4 around 127.0.0.1
-    "https://[::]/a.png",
-    "https://2130706433/a.png",  # 127.0.0.1 in decimal
-    "https://0x7f.1/a.png",  # and in hex
-    "https://127.1/a.png",
-    "https://017700000001/a.png",  # and in octal
-    "https://localhost/a.png",
-    "https://images.localhost/a.png",
-    "http://93.184.215.14/a.png",  # plain http off the gateway
-    "http://cdn.example.com/a.png",
-    "https://user:hunter2@cdn.example.com/a.png",
-    "ftp://cdn.example.com/a.png",
-    "file:///etc/passwd",
-    "https:///a.png",
-]
 
 
 class Recorder:
@@ -164,7 +133,7 @@ async def test_public_https_is_fetched_without_credentials(mode: str) -> None:
     sent = {k.lower(): v for k, v in request.headers.items()}
     for name in ("authorization", "x-api-key", "x-session-token", "cookie", "x-client-secret"):
         assert name not in sent
-    assert sent["x-trace"] == "trace-1"
+    assert "x-trace" not in sent  # no default header at all leaves the gateway
     assert KEY not in str(request.headers)
 
 
@@ -289,7 +258,7 @@ async def test_redirect_to_public_cdn_drops_credentials(mode: str) -> None:
     (request,) = cdn.requests
     assert "authorization" not in request.headers
     assert "x-api-key" not in request.headers
-    assert request.headers["x-trace"] == "t"
+    assert "x-trace" not in request.headers
 
 
 async def test_redirect_loops_are_capped(mode: str) -> None:

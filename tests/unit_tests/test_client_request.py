@@ -18,6 +18,7 @@ from langchain_hiapi._client import JSONReply
 from langchain_hiapi._files import FetchedFile
 from langchain_hiapi.errors import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     ConflictError,
     IdempotencyKeyMismatchError,
@@ -29,6 +30,7 @@ from langchain_hiapi.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    UnsafeURLError,
 )
 from tests.unit_tests.test_client import KEY, Chunks, Harness, Server
 
@@ -252,7 +254,6 @@ async def test_fetch_from_api_origin_sends_key(mode: str, tmp_path: Path) -> Non
     "url",
     [
         "https://cdn.hiapi.ai/tasks/tk-1/0.png",
-        "http://api.test/files/0.png",  # another scheme is another origin
         "https://api.test:8443/files/0.png",
         "https://api.test.evil.example/files/0.png",
     ],
@@ -265,6 +266,16 @@ async def test_fetch_elsewhere_never_sends_key(mode: str, tmp_path: Path, url: s
     assert "authorization" not in req.headers
     assert "x-team" not in req.headers
     assert KEY not in str(req.headers)
+
+
+async def test_fetch_plain_http_elsewhere_is_refused(mode: str, tmp_path: Path) -> None:
+    # Issue 14: another scheme is another origin, and plain http off the gateway is not
+    # fetched at all (tests/security has the whole download policy).
+    server = file_server()
+    h = Harness(mode, server)
+    with pytest.raises(UnsafeURLError, match="plain http"):
+        await fetch(h, "http://api.test/files/0.png", tmp_path)
+    assert server.requests == []
 
 
 async def test_fetch_redirect_to_other_host_drops_key(mode: str, tmp_path: Path) -> None:
@@ -293,12 +304,16 @@ async def test_fetch_redirect_to_other_host_drops_key(mode: str, tmp_path: Path)
         ("audio/mpeg", "https://cdn.example/a", ".mp3"),
         ("application/octet-stream", "https://cdn.example/run.exe", ".bin"),
         ("text/html", "https://cdn.example/page", ".bin"),
+        # Issue 14 (item 7): an image extension needs bytes of that image type.
+        ("image/svg+xml", "https://cdn.example/a.svg", ".bin"),
+        ("image/png", "https://cdn.example/a.png", ".bin"),
     ],
 )
 async def test_fetch_typed_extension(
     mode: str, tmp_path: Path, content_type: str, url: str, suffix: str
 ) -> None:
-    h = Harness(mode, file_server(b"x", content_type))
+    content = {".jpg": b"\xff\xd8\xff\xe0", ".webp": b"RIFF\0\0\0\0WEBPVP8 "}.get(suffix, b"x")
+    h = Harness(mode, file_server(content, content_type))
     got = await fetch(h, url, tmp_path, "tk-1-video")
     assert got.path.name == f"tk-1-video{suffix}"
 
@@ -346,8 +361,12 @@ async def test_fetch_cut_body_leaves_nothing(mode: str, tmp_path: Path) -> None:
 
 async def test_fetch_errors(mode: str, tmp_path: Path) -> None:
     h = Harness(mode, Server(httpx.Response(403, content=b"<Error>AccessDenied</Error>")))
-    with pytest.raises(PermissionDeniedError, match="AccessDenied"):
+    # Issue 14: a CDN's 403 is not an account problem, and its body is not kept.
+    with pytest.raises(APIStatusError, match="HTTP 403") as info:
         await fetch(h, "https://cdn.example/a.png?X-Amz-Signature=secret", tmp_path)
+    assert not isinstance(info.value, PermissionDeniedError)
+    assert "AccessDenied" not in str(info.value)
+    assert "secret" not in str(info.value)
     assert h.calls == 1
     with pytest.raises(ValueError, match="absolute http"):
         await fetch(h, "file:///etc/passwd", tmp_path)
