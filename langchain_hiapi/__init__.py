@@ -47,6 +47,7 @@ from langchain_hiapi.timeouts import HiAPITimeout
 if TYPE_CHECKING:
     from langchain_hiapi.images_api import IMAGES_API_MODELS, agenerate_images, generate_images
     from langchain_hiapi.models import HiAPIModel, alist_models, list_models
+    from langchain_hiapi.task_tool import HiAPITaskTool
     from langchain_hiapi.tasks import AsyncHiAPITasks, HiAPITasks, Task, TaskOutput, TaskPage
     from langchain_hiapi.tools import HiAPIImageGenerationTool
     from langchain_hiapi.video import (
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 # which most ChatHiAPI users never need (and the task API its catalogue of schemas).
 _LAZY = {
     "HiAPIImageGenerationTool": "langchain_hiapi.tools",
+    "HiAPITaskTool": "langchain_hiapi.task_tool",
     "IMAGES_API_MODELS": "langchain_hiapi.images_api",
     "generate_images": "langchain_hiapi.images_api",
     "agenerate_images": "langchain_hiapi.images_api",
@@ -101,6 +103,7 @@ __all__ = [
     "HiAPIError",
     "HiAPIImageGenerationTool",
     "HiAPIModel",
+    "HiAPITaskTool",
     "HiAPITasks",
     "HiAPITimeout",
     "HiAPIVideoClient",

@@ -154,6 +154,10 @@ class _TaskClientBase:
     def _schedule(self) -> PollSchedule:
         return PollSchedule(self.poll_interval, self.max_poll_interval)
 
+    def poll_schedule(self) -> PollSchedule:
+        """A fresh schedule of poll pauses with this client's intervals (for `execute`)."""
+        return self._schedule()
+
     def _create(self, model: str, input: Mapping[str, Any], options: dict[str, Any]) -> Flow[Task]:
         return create_flow(build_create(model, input, **options))
 
@@ -396,6 +400,14 @@ class HiAPITasks(_TaskClientBase):
         return run_sync(
             flow, self.client, sleep=self._sleep, clock=self._clock, wall_clock=self._wall_clock
         )
+
+    def execute(self, flow: Flow[T]) -> T:
+        """Runs a flow (a generator of `langchain_hiapi._flows` steps) with this client.
+
+        For workflows built from the task flows (the generation tools do create, wait and
+        download in one flow), with this client's connection, sleep and clocks.
+        """
+        return self._go(flow)
 
     def create(
         self,
@@ -680,6 +692,10 @@ class AsyncHiAPITasks(_TaskClientBase):
         return await run_async(
             flow, self.client, sleep=self._sleep, clock=self._clock, wall_clock=self._wall_clock
         )
+
+    async def execute(self, flow: Flow[T]) -> T:
+        """Async `HiAPITasks.execute`."""
+        return await self._go(flow)
 
     async def create(
         self,

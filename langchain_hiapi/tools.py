@@ -1,10 +1,14 @@
 """`HiAPIImageGenerationTool`: HiAPI image generation and editing as an agent tool.
 
 The tool is a thin layer over `ChatHiAPI` (no second HTTP stack): it turns the arguments
-an LLM fills in into one chat call to an image model, and the reply into a short text
-for the agent plus an artifact with the image blocks and saved file paths. Errors an
-agent can act on (a blocked prompt, no quota, a rate limit, an unknown model, a bad
-option, a reply without an image) become tool errors the agent reads as text.
+an LLM fills in into one call to an image model, and the reply into a short text for the
+agent plus an artifact with the image URLs, their `expire_at` and the saved file paths.
+It routes by the catalogue: task-API models (the default for image models not served on
+chat) through ChatHiAPI's task route, chat models through chat completions (falling back
+to the task API when chat no longer serves them), images-API-only models through
+`/v1/images/generations`. Errors an agent can act on (a blocked prompt, a failed task, an
+input the model refuses, no quota, a rate limit, a reply without an image) become tool
+errors the agent reads as text.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, get_args
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -32,6 +36,7 @@ except ImportError:  # pragma: no cover - older langchain-core (the declared flo
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     PrivateAttr,
     SecretStr,
@@ -45,21 +50,10 @@ from langchain_hiapi._client import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAU
 from langchain_hiapi._images import GeneratedImage, get_images, save_images
 from langchain_hiapi._localfiles import LocalFileError, default_image_dirs, read_image_file
 from langchain_hiapi._secrets import check_api_key_type, strip_base_url_credentials
+from langchain_hiapi._tool_errors import input_error, tool_error
+from langchain_hiapi.catalogue import lookup, task_input_model
 from langchain_hiapi.chat_models import ChatHiAPI
-from langchain_hiapi.errors import (
-    APIConnectionError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    HiAPIError,
-    InsufficientQuotaError,
-    ModelNotFoundError,
-    PermissionDeniedError,
-    PromptBlockedError,
-    RateLimitError,
-    ResponseTooLargeError,
-    UnsafeURLError,
-)
+from langchain_hiapi.errors import HiAPIError, TaskInputError
 from langchain_hiapi.image_config import (
     ASPECT_RATIOS,
     IMAGE_SIZES,
@@ -71,7 +65,7 @@ from langchain_hiapi.image_config import (
     coerce_image_config,
     merge_image_config,
 )
-from langchain_hiapi.images_api import IMAGES_API_MODELS, agenerate_images, generate_images
+from langchain_hiapi.images_api import agenerate_images, generate_images
 from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
@@ -100,6 +94,10 @@ _JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xC
 
 class ImageGenerationInput(BaseModel):
     """Arguments of the image tool when it only draws new images."""
+
+    # An argument the tool does not offer (e.g. `images` for a text-to-image model) is an
+    # error the agent reads, never silently dropped.
+    model_config = ConfigDict(extra="forbid")
 
     prompt: str = Field(
         min_length=1,
@@ -138,9 +136,16 @@ class ImageToolArtifact(TypedDict):
     """The artifact of a successful call (`ToolMessage.artifact`).
 
     Attributes:
-        images: Standard image content blocks (`type`, `base64`, `mime_type`, `id`).
+        images: Standard image content blocks (`type`, `mime_type`, `id`, and `url` when
+            HiAPI gave one). `base64` only with `include_base64=True` or
+            `return_images_in_content=True`, or when an image has neither a URL nor a
+            saved file (it would be lost otherwise): agent state and checkpoints stay small.
         paths: Files written under `save_dir`, in image order (empty without `save_dir`).
         sizes: `(width, height)` per image, `None` where the header could not be read.
+        urls: The image URLs (task API), `None` where HiAPI gave none (chat route).
+        expire_at: When the earliest URL expires (Unix seconds), if any.
+        task_id: The HiAPI task, on the task route.
+        route: Where the image was made: `chat`, `tasks` or `images`.
         model: The model id the request was sent to.
         text: The model's own text in the reply, if any.
     """
@@ -148,6 +153,10 @@ class ImageToolArtifact(TypedDict):
     images: list[dict[str, Any]]
     paths: list[str]
     sizes: list[tuple[int, int] | None]
+    urls: list[str | None]
+    expire_at: int | None
+    task_id: str | None
+    route: str
     model: str
     text: str
 
@@ -250,15 +259,34 @@ def _sniff_input_mime(data: bytes) -> str | None:
     return None
 
 
-def _image_block(image: GeneratedImage) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "image",
-        "base64": base64.b64encode(image.data).decode("ascii"),
-        "mime_type": image.mime_type,
-    }
+def _image_block(
+    image: GeneratedImage, source: dict[str, Any], *, with_data: bool
+) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "image", "mime_type": image.mime_type}
     if image.id:
         block["id"] = image.id
+    if source.get("url"):
+        block["url"] = source["url"]
+    if source.get("extras"):
+        block["extras"] = source["extras"]
+    if with_data:
+        block["base64"] = base64.b64encode(image.data).decode("ascii")
     return block
+
+
+def _sources(message: BaseMessage, images: Sequence[GeneratedImage]) -> list[dict[str, Any]]:
+    """The reply's image blocks matching `images` (for their URL and expiry), else `{}`s."""
+    content = message.content if isinstance(message.content, list) else []
+    blocks = [b for b in content if isinstance(b, dict) and b.get("type") == "image"]
+    if len(blocks) != len(images):
+        return [{} for _ in images]
+    return blocks
+
+
+def _expire_at(source: dict[str, Any]) -> int | None:
+    extras = source.get("extras")
+    value = extras.get("expire_at") if isinstance(extras, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 # --------------------------------------------------------------------------- the tool
@@ -271,21 +299,23 @@ class _Request:
 
 
 class HiAPIImageGenerationTool(BaseTool):
-    """Generates and edits images with HiAPI's image models, for agents.
+    """Generates and edits images with any HiAPI image model, for agents.
 
-    The tool holds a `ChatHiAPI` (built from `model`, `api_key`, `base_url`, `timeout`
-    and `max_retries`, or passed as `llm`); images-API models (`gpt-image-1.5`,
-    `flux-1.1-pro`, `qwen-image-2.0`, `gpt-image-2-beta`) go to `/v1/images/generations`
-    instead. Called with a `ToolCall`, it returns a `ToolMessage` whose content is a short
-    text for the model (image count, pixel size, saved paths; no base64 unless
-    `return_images_in_content=True`) and whose artifact (`ImageToolArtifact`) holds the
-    standard image blocks, the paths and the pixel sizes.
+    The tool holds a `ChatHiAPI` (built from `model`, `api_key`, `base_url`, `timeout`,
+    `max_retries` and `image_route`, or passed as `llm`) and routes by the catalogue:
+    task-API models (Nano-Banana-Pro, gpt-image-2, Seedream, ...; the default for image
+    models not served on chat) go to `POST /v1/tasks`, chat models to chat completions
+    (with `ChatHiAPI`'s fallback to the task API), images-API-only models (`gpt-image-1.5`)
+    to `/v1/images/generations`. Called with a `ToolCall`, it returns a `ToolMessage`
+    whose content is a short text for the model (image count, pixel size, saved paths; no
+    base64 unless `return_images_in_content=True`) and whose artifact
+    (`ImageToolArtifact`) holds the image blocks, URLs, `expire_at` and paths.
 
     Errors an agent can act on come back as the tool's text result with
-    `status="error"` (a blocked prompt, insufficient quota, a rate limit after the
-    retries, an unknown model, an unsupported option, a reply without an image, a
-    missing input file). An invalid API key or a denied account still raises: no agent
-    can fix those.
+    `status="error"` (a blocked prompt, a failed task with its code, an input the model
+    refuses, insufficient quota, a rate limit after the retries, an unknown model, a
+    reply without an image, a missing input file). An invalid API key or a denied account
+    still raises: no agent can fix those.
 
     Setup:
         Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
@@ -410,7 +440,10 @@ class HiAPIImageGenerationTool(BaseTool):
     """Invalid arguments from the LLM become a text result naming the allowed values."""
 
     model: str = "Nano-Banana"
-    """HiAPI image model: `Nano-Banana`, `Nano-Banana-2`, `Nano-Banana-Pro`, `gpt-image-2`."""
+    """HiAPI image model: `Nano-Banana`, `Nano-Banana-2`, `Nano-Banana-Pro`, `gpt-image-2`,
+    any task-API image model (`seedream-5.0-pro/text-to-image`, ...) or images-API model."""
+    image_route: Literal["auto", "chat", "tasks", "images"] = "auto"
+    """Where requests go: `"auto"` by the catalogue (see the class docs), or forced."""
     api_key: SecretStr | None = Field(
         default_factory=secret_from_env("HIAPI_API_KEY", default=None)
     )
@@ -434,6 +467,8 @@ class HiAPIImageGenerationTool(BaseTool):
     """Start of saved file names: `<file_prefix>-<n>.<ext>`."""
     return_images_in_content: bool = False
     """Also put the image blocks into the content, for vision-capable agent models."""
+    include_base64: bool = False
+    """Put the images' base64 into the artifact (it always has URLs and paths)."""
     allow_input_images: bool = True
     """Offer the `images` argument (editing). `False` keeps the LLM away from local files."""
     image_dirs: list[Path] | None = None
@@ -494,10 +529,13 @@ class HiAPIImageGenerationTool(BaseTool):
         check_image_size_for_model(
             merge_image_config(llm.image_config, self.image_config), llm.model_name
         )
-        if not self.allow_input_images and self.args_schema is ImageEditInput:
+        editing = self.allow_input_images and self._takes_images()
+        if not editing and self.args_schema is ImageEditInput:
             self.args_schema = ImageGenerationInput
         if not self.description:
-            self.description = _describe(self.model, editing=self.allow_input_images)
+            self.description = _describe(
+                self.model, editing=editing, task_schema=self._task_schema()
+            )
 
     @property
     def chat_model(self) -> ChatHiAPI:
@@ -515,6 +553,7 @@ class HiAPIImageGenerationTool(BaseTool):
             self.timeout,
             self.max_retries,
             self.limits,
+            self.image_route,
         )
         if self._chat is None or self._chat_settings != settings:
             self._chat = ChatHiAPI(
@@ -524,6 +563,7 @@ class HiAPIImageGenerationTool(BaseTool):
                 timeout=self.timeout,
                 max_retries=self.max_retries,
                 limits=self.limits,
+                image_route="auto" if self.image_route == "images" else self.image_route,
             )
             self._chat_settings = settings
         return self._chat
@@ -552,8 +592,41 @@ class HiAPIImageGenerationTool(BaseTool):
 
     @property
     def uses_images_api(self) -> bool:
-        """Whether the model is served on `/v1/images/generations` rather than chat."""
-        return self.chat_model.model_name in IMAGES_API_MODELS
+        """Whether requests go to `/v1/images/generations` (images-API-only models)."""
+        if self.image_route != "auto":
+            return self.image_route == "images"
+        info = lookup(self.chat_model.model_name)
+        return info is not None and info.served_on == frozenset({"images"})
+
+    def _task_schema(self) -> type[BaseModel] | None:
+        """The task input schema when the model goes to the task API only, else `None`."""
+        if self.uses_images_api or self.chat_model.image_route == "chat":
+            return None
+        info = lookup(self.chat_model.model_name)
+        if info is None or not info.documented:
+            return None
+        if self.chat_model.image_route == "auto" and "chat" in info.served_on:
+            return None
+        try:
+            return task_input_model(self.chat_model.model_name)
+        except TaskInputError as exc:
+            raise ValueError(str(exc)) from None
+
+    def _takes_images(self) -> bool:
+        """Whether the model can take input images on the route it will use."""
+        if self.uses_images_api:
+            return False
+        info = lookup(self.chat_model.model_name)
+        chat_first = self.chat_model.image_route == "chat" or (
+            self.chat_model.image_route == "auto" and (info is None or "chat" in info.served_on)
+        )
+        if chat_first or info is None:
+            return True
+        if not info.documented:
+            return False  # no known image field on the task API: editing would fail
+        schema = task_input_model(self.chat_model.model_name)
+        fields = schema.model_fields if schema is not None else {}
+        return any(name in fields for name in _IMAGE_FIELDS)
 
     # ----------------------------------------------------------------- running
 
@@ -591,6 +664,8 @@ class HiAPIImageGenerationTool(BaseTool):
             )
         except HiAPIError as exc:
             raise self._tool_error(exc) from exc
+        except ValueError as exc:  # refused before sending (TaskInputError included)
+            raise input_error(exc) from None
         return self._finish(message)
 
     async def _arun(
@@ -634,6 +709,8 @@ class HiAPIImageGenerationTool(BaseTool):
             )
         except HiAPIError as exc:
             raise self._tool_error(exc) from exc
+        except ValueError as exc:  # refused before sending (TaskInputError included)
+            raise input_error(exc) from None
         if self.save_dir is not None:  # decoding and fsync'ed writes: off the loop
             return await asyncio.to_thread(self._finish, message)
         return self._finish(message)
@@ -736,10 +813,25 @@ class HiAPIImageGenerationTool(BaseTool):
         except ValueError as exc:
             msg = f"HiAPI returned an image that could not be decoded: {exc}"
             raise ToolException(msg) from None
-        return self._result(images, note, message.response_metadata.get("finish_reason"))
+        metadata = message.response_metadata
+        return self._result(
+            images,
+            note,
+            metadata.get("finish_reason"),
+            sources=_sources(message, images),
+            task_id=metadata.get("task_id"),
+            route=str(metadata.get("route") or "chat"),
+        )
 
     def _result(
-        self, images: list[GeneratedImage], note: str, finish_reason: Any
+        self,
+        images: list[GeneratedImage],
+        note: str,
+        finish_reason: Any,
+        *,
+        sources: list[dict[str, Any]] | None = None,
+        task_id: str | None = None,
+        route: str = "images",
     ) -> tuple[str | list[str | dict[str, Any]], ImageToolArtifact]:
         """Builds the content and artifact from decoded images; raises `ToolException`."""
         if not images:
@@ -753,11 +845,23 @@ class HiAPIImageGenerationTool(BaseTool):
                 msg += f' The model said: "{note}".'
             msg += " Rephrase the prompt as an explicit request to draw an image and try again."
             raise ToolException(msg)
-        blocks = [_image_block(image) for image in images]
+        sources = sources or [{} for _ in images]
+        # Without a URL or a file the bytes are the image's only copy: keep them.
+        keep_data = self.include_base64 or self.return_images_in_content
+        blocks = [
+            _image_block(
+                image,
+                source,
+                with_data=keep_data or (self.save_dir is None and not source.get("url")),
+            )
+            for image, source in zip(images, sources, strict=True)
+        ]
         paths: list[str] = []
         if self.save_dir is not None:
             try:
-                saved = save_images(blocks, self.save_dir, prefix=self.file_prefix)
+                saved = save_images(
+                    images_as_blocks(images), self.save_dir, prefix=self.file_prefix
+                )
             except OSError as exc:
                 msg = f"The image was generated but could not be saved in {self.save_dir}: {exc}"
                 raise ToolException(msg) from None
@@ -766,8 +870,17 @@ class HiAPIImageGenerationTool(BaseTool):
         text = _summary(
             self.model, images, sizes, paths, note, inline=self.return_images_in_content
         )
+        expiries = [e for e in (_expire_at(source) for source in sources) if e is not None]
         artifact = ImageToolArtifact(
-            images=blocks, paths=paths, sizes=sizes, model=self.model, text=note
+            images=blocks,
+            paths=paths,
+            sizes=sizes,
+            urls=[source.get("url") for source in sources],
+            expire_at=min(expiries) if expiries else None,
+            task_id=task_id,
+            route=route,
+            model=self.model,
+            text=note,
         )
         if self.return_images_in_content:
             return [{"type": "text", "text": text}, *blocks], artifact
@@ -775,60 +888,32 @@ class HiAPIImageGenerationTool(BaseTool):
 
     def _tool_error(self, exc: HiAPIError) -> ToolException | HiAPIError:
         """Maps a HiAPI error to a `ToolException` with advice, or returns it to re-raise."""
-        if isinstance(exc, InsufficientQuotaError):
-            advice = (
-                "The HiAPI account has run out of quota, so no image can be generated now."
-                " Do not retry; tell the user the account needs to be topped up."
-            )
-        elif isinstance(exc, (AuthenticationError, PermissionDeniedError)):
-            return exc  # a deployment problem: fail loudly instead of letting the agent try
-        elif isinstance(exc, PromptBlockedError):
-            advice = (
-                "HiAPI blocked this prompt for safety reasons. Do not retry it unchanged;"
-                " rephrase it without the problematic content or tell the user it cannot"
-                " be drawn."
-            )
-        elif isinstance(exc, RateLimitError):
-            advice = (
-                f"HiAPI is rate limiting requests (still after {self.chat_model.max_retries}"
-                " retries). Wait a while before calling the tool again, or carry on without"
-                " the image."
-            )
-        elif isinstance(exc, ModelNotFoundError):
-            advice = (
-                f"The model {self.chat_model.model_name!r} is not available on HiAPI."
-                " Retrying will not help; tell the user the image model is unavailable."
-            )
-        elif isinstance(exc, BadRequestError):
-            advice = (
-                "HiAPI rejected the request. Check the arguments (prompt, aspect_ratio,"
-                " image_size, images) and call the tool again with corrected values."
-            )
-        elif exc.code == "empty_response":
-            advice = (
-                "HiAPI's image model returned nothing for this prompt (the attempt was billed)."
-                " Do not retry it unchanged; rephrase the prompt or tell the user."
-            )
-        elif isinstance(exc, UnsafeURLError):
-            advice = (
-                "HiAPI returned an image URL the download policy refuses (an internal"
-                " address or plain http). Retrying will not help; tell the user."
-            )
-        elif isinstance(exc, ResponseTooLargeError):
-            advice = (
-                f"The reply was larger than the configured limit ({exc.limit_name}). Try a"
-                " smaller image_size, or tell the user the limit needs raising."
-            )
-        elif isinstance(exc, APITimeoutError):
-            advice = "The image request timed out. You may retry once, perhaps at 1K."
-        elif isinstance(exc, APIConnectionError):
-            advice = "HiAPI could not be reached. You may retry once later."
-        else:
-            advice = "The image could not be generated. You may retry once."
-        return ToolException(f"{advice} ({exc})")
+        return tool_error(
+            exc,
+            model=self.chat_model.model_name,
+            max_retries=self.chat_model.max_retries,
+            what="image",
+            arguments="the arguments (prompt, aspect_ratio, image_size, images)",
+        )
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+# Image-input fields of the task schemas (an image-to-image model has one of them).
+_IMAGE_FIELDS = ("image_input", "input_urls", "image_urls", "reference_image_urls")
+
+
+def images_as_blocks(images: Sequence[GeneratedImage]) -> list[dict[str, Any]]:
+    """Standard base64 image blocks for decoded images (what `save_images` writes)."""
+    return [
+        {
+            "type": "image",
+            "base64": base64.b64encode(image.data).decode("ascii"),
+            "mime_type": image.mime_type,
+        }
+        for image in images
+    ]
 
 
 class _InputBudget:
@@ -920,15 +1005,31 @@ def _sizes_for(model: str) -> tuple[str, ...]:
     return IMAGE_SIZES
 
 
-def _describe(model: str, *, editing: bool) -> str:
+def _choices(schema: type[BaseModel], field: str, offered: Sequence[str]) -> str:
+    """The tool's values the task schema accepts for `field`, as text."""
+    if field not in schema.model_fields:
+        return "not available for this model (omit it)"
+    annotation = schema.model_fields[field].annotation
+    values = [a for arg in get_args(annotation) or (annotation,) for a in get_args(arg)]
+    values += [v for v in get_args(annotation) if isinstance(v, str)]
+    allowed = [v for v in offered if v in values] if values else list(offered)
+    return ", ".join(allowed)
+
+
+def _describe(model: str, *, editing: bool, task_schema: type[BaseModel] | None = None) -> str:
     what = "Generate a new image from a text prompt"
     if editing:
         what += ", or edit / combine existing images (pass them in `images`)"
+    if task_schema is not None:
+        ratios = _choices(task_schema, "aspect_ratio", ASPECT_RATIOS)
+        sizes = _choices(task_schema, "resolution", IMAGE_SIZES)
+    else:
+        ratios, sizes = ", ".join(ASPECT_RATIOS), ", ".join(_sizes_for(model))
     return (
         f"{what}, with HiAPI's {model} image model. Returns the pixel size and the saved"
         " file path of each image. Write a detailed prompt (subject, style, composition,"
-        f" colours, any text to render). aspect_ratio: one of {', '.join(ASPECT_RATIOS)};"
-        f" image_size for this model: {', '.join(_sizes_for(model))}."
+        f" colours, any text to render). aspect_ratio: one of {ratios};"
+        f" image_size for this model: {sizes}."
     )
 
 

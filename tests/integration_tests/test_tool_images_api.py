@@ -1,4 +1,8 @@
-"""The image tool routes images-API models to /v1/images/generations (on cassettes)."""
+"""The image tool routes images-API-only models to /v1/images/generations (on cassettes).
+
+Models HiAPI serves on the task API too (`flux-1.1-pro`, `qwen-image-2.0`) go to the task
+API by default (issue 12); `image_route="images"` still sends them to the images API.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ def call(tool: HiAPIImageGenerationTool, **args: Any) -> ToolMessage:
 
 
 def test_images_api_model_routes_to_images_endpoint(vcr: Any, tmp_path: Path) -> None:
-    tool = HiAPIImageGenerationTool(model="flux-1.1-pro", save_dir=tmp_path)
+    tool = HiAPIImageGenerationTool(model="flux-1.1-pro", image_route="images", save_dir=tmp_path)
     message = call(tool, prompt="a lighthouse at dusk", aspect_ratio="16:9")
     assert message.status == "success"
     assert "base64" not in str(message.content)
@@ -52,8 +56,9 @@ async def test_images_api_model_async(vcr: Any) -> None:
 
 
 def test_images_api_model_refuses_input_images(vcr: Any) -> None:
-    tool = HiAPIImageGenerationTool(model="flux-1.1-pro")
+    tool = HiAPIImageGenerationTool(model="gpt-image-2-beta")
+    assert "images" not in tool.args
     message = call(tool, prompt="edit", images=["data:image/png;base64,iVBORw0KGgo="])
     assert message.status == "error"
-    assert "without input images" in str(message.content)
+    assert "images: Extra inputs are not permitted" in str(message.content)
     assert len(vcr.requests) == 0

@@ -49,6 +49,7 @@ class FakeHiAPI:
         self.polls_to_finish = 2
         self.requests: list[httpx.Request] = []
         self.tasks: dict[str, dict[str, Any]] = {}
+        self.create_answer: httpx.Response | None = None
 
     # -- inspection ---------------------------------------------------------------------
 
@@ -78,6 +79,12 @@ class FakeHiAPI:
                 answer.status_code, headers=answer.headers, content=answer.content
             )
         if request.method == "POST" and path == "/v1/tasks":
+            if self.create_answer is not None:
+                answer = self.create_answer
+                answer.read()
+                return httpx.Response(
+                    answer.status_code, headers=answer.headers, content=answer.content
+                )
             task_id = f"tk-hiapi-{len(self.tasks) + 1:026d}"
             body = json.loads(request.content)
             self.tasks[task_id] = {"model": body["model"], "polls": 0}

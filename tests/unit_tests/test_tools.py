@@ -189,10 +189,21 @@ def test_content_is_short_text_and_artifact_holds_the_image(tmp_path: Path) -> N
     assert artifact["sizes"] == [(16, 9)]
     assert artifact["model"] == "Nano-Banana"
     assert artifact["text"] == "Here is your fox"
+    assert artifact["route"] == "chat"
+    assert artifact["urls"] == [None]
     [block] = artifact["images"]
     assert block["type"] == "image"
     assert block["mime_type"] == "image/png"
-    assert base64.b64decode(block["base64"]) == saved.read_bytes() == base64.b64decode(PNG)
+    assert "base64" not in block  # saved to a file: agent state stays small (issue 12)
+    assert saved.read_bytes() == base64.b64decode(PNG)
+    with_data = call(make_tool(Recorder(), save_dir=tmp_path, include_base64=True), prompt="x")
+    assert base64.b64decode(with_data.artifact["images"][0]["base64"]) == base64.b64decode(PNG)
+
+
+def test_image_without_url_or_file_keeps_its_bytes_in_the_artifact() -> None:
+    # The chat route gives no URL: without save_dir the bytes are the only copy.
+    [block] = call(make_tool(Recorder()), prompt="a fox").artifact["images"]
+    assert base64.b64decode(block["base64"]) == base64.b64decode(PNG)
 
 
 def test_without_save_dir_nothing_is_written(

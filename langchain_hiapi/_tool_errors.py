@@ -1,0 +1,166 @@
+"""Errors an agent can act on, as tool-error text: one mapping for every generation tool.
+
+A blocked prompt, a failed task with its code, an input the model's schema refuses, no
+quota, a rate limit after the retries, a task still running at the deadline: each becomes a
+`ToolException` whose text says what happened and what to do, so the agent can rephrase,
+fix an argument, wait or tell the user. An invalid key or a denied account is returned
+unchanged, to be raised: no agent can fix a deployment problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.tools import ToolException
+from pydantic import ValidationError
+from pydantic.v1 import ValidationError as ValidationErrorV1
+
+from langchain_hiapi.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    HiAPIError,
+    InsufficientQuotaError,
+    InvalidRequestError,
+    ModelNotFoundError,
+    ModelUnavailableError,
+    OutputExpiredError,
+    PermissionDeniedError,
+    PromptBlockedError,
+    RateLimitError,
+    ResponseTooLargeError,
+    TaskFailedError,
+    TaskInputError,
+    TaskWaitTimeout,
+    UnsafeURLError,
+)
+
+__all__ = ["input_error", "tool_error", "validation_error_message"]
+
+# Task failure codes HiAPI's SDK documents as transient.
+_RETRYABLE_TASK_CODES = frozenset({"TASK_TIMEOUT", "STORAGE_UNAVAILABLE", "MODEL_UNAVAILABLE"})
+
+
+def validation_error_message(error: ValidationError | ValidationErrorV1) -> str:
+    """Turns an argument validation error into one line an LLM can act on."""
+    problems: list[str] = []
+    for raw in error.errors():
+        item: dict[str, Any] = dict(raw)  # pydantic v1 and v2 error dicts differ in keys
+        where = ".".join(str(part) for part in item.get("loc", ())) or "arguments"
+        problem = f"{where}: {item.get('msg', 'invalid value')}"
+        if "input" in item and not isinstance(item["input"], dict):
+            problem += f" (got {item['input']!r})"
+        problems.append(problem)
+    return "Invalid arguments: " + "; ".join(problems) + ". Fix them and call the tool again."
+
+
+def input_error(exc: ValueError) -> ToolException:
+    """A tool error for arguments refused before sending (names the field and values)."""
+    what = "input" if isinstance(exc, TaskInputError) else "arguments"
+    return ToolException(
+        f"Invalid {what}: {exc}. Call the tool again with a supported value, or omit it."
+    )
+
+
+def _task_failed(exc: TaskFailedError, model: str) -> str:
+    code = f" with code {exc.code}" if exc.code is not None else ""
+    text = f"The HiAPI task {exc.task_id} ({model}) failed{code}: {exc.message}."
+    if exc.code in _RETRYABLE_TASK_CODES:
+        return text + " This is usually temporary: you may retry once."
+    return text + (
+        " Do not retry it unchanged; change the prompt or the inputs, or tell the user"
+        " it could not be generated."
+    )
+
+
+def tool_error(
+    exc: HiAPIError,
+    *,
+    model: str,
+    max_retries: int,
+    what: str = "image",
+    arguments: str = "the arguments",
+) -> ToolException | HiAPIError:
+    """Maps a HiAPI error to a `ToolException` with advice, or returns it to re-raise.
+
+    Args:
+        exc: The error.
+        model: The model the call used (named in the advice).
+        max_retries: The client's retries (a rate limit survived them).
+        what: What was being made (`image`, `video`, `output`).
+        arguments: The tool's arguments, for "check <arguments>".
+
+    Returns:
+        The tool error, or `exc` itself for an invalid key or a denied account.
+    """
+    advice: str
+    if isinstance(exc, InsufficientQuotaError):
+        advice = (
+            f"The HiAPI account has run out of quota, so no {what} can be generated now."
+            " Do not retry; tell the user the account needs to be topped up."
+        )
+    elif isinstance(exc, (AuthenticationError, PermissionDeniedError)):
+        return exc  # a deployment problem: fail loudly instead of letting the agent try
+    elif isinstance(exc, PromptBlockedError):
+        advice = (
+            "HiAPI blocked this prompt for safety reasons. Do not retry it unchanged;"
+            f" rephrase it without the problematic content or tell the user the {what}"
+            " cannot be made."
+        )
+    elif isinstance(exc, TaskFailedError):
+        return ToolException(_task_failed(exc, model))
+    elif isinstance(exc, TaskWaitTimeout):
+        return ToolException(
+            f"The {what} is taking longer than this tool waits: {exc} Do not start the same"
+            " task again right away; tell the user it is still being generated."
+        )
+    elif isinstance(exc, OutputExpiredError):
+        advice = f"The {what} was generated but expired before it could be downloaded."
+    elif isinstance(exc, RateLimitError):
+        advice = (
+            f"HiAPI is rate limiting requests (still after {max_retries} retries). Wait a"
+            f" while before calling the tool again, or carry on without the {what}."
+        )
+    elif isinstance(exc, ModelUnavailableError):
+        advice = (
+            f"The model {model!r} is temporarily unavailable on HiAPI (still after"
+            f" {max_retries} retries). Try again later, or tell the user."
+        )
+    elif isinstance(exc, ModelNotFoundError):
+        advice = (
+            f"The model {model!r} is not available on HiAPI. Retrying will not help; tell"
+            f" the user the {what} model is unavailable."
+        )
+    elif isinstance(exc, InvalidRequestError):
+        advice = (
+            "HiAPI rejected the input. Fix the field its message names and call the tool"
+            " again with corrected values."
+        )
+    elif isinstance(exc, BadRequestError):
+        advice = (
+            f"HiAPI rejected the request. Check {arguments} and call the tool again with"
+            " corrected values."
+        )
+    elif exc.code == "empty_response":
+        advice = (
+            f"HiAPI's {what} model returned nothing for this prompt (the attempt was billed)."
+            " Do not retry it unchanged; rephrase the prompt or tell the user."
+        )
+    elif isinstance(exc, UnsafeURLError):
+        advice = (
+            f"HiAPI returned a {what} URL the download policy refuses (an internal address"
+            " or plain http). Retrying will not help; tell the user."
+        )
+    elif isinstance(exc, ResponseTooLargeError):
+        advice = (
+            f"The reply was larger than the configured limit ({exc.limit_name}). Ask for a"
+            f" smaller {what}, or tell the user the limit needs raising."
+        )
+    elif isinstance(exc, APITimeoutError):
+        advice = f"The {what} request timed out. You may retry once."
+    elif isinstance(exc, APIConnectionError):
+        advice = "HiAPI could not be reached. You may retry once later."
+    else:
+        advice = f"The {what} could not be generated. You may retry once."
+    return ToolException(f"{advice} ({exc})")
