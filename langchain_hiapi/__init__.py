@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from langchain_hiapi.tools import HiAPIImageGenerationTool
     from langchain_hiapi.video import (
         GeneratedVideo,
-        HiAPIVideoClient,
         HiAPIVideoGenerationTool,
         VideoGenerationError,
         VideoTimeoutError,
@@ -73,7 +72,6 @@ _LAZY = {
     "list_models": "langchain_hiapi.models",
     "alist_models": "langchain_hiapi.models",
     "GeneratedVideo": "langchain_hiapi.video",
-    "HiAPIVideoClient": "langchain_hiapi.video",
     "HiAPIVideoGenerationTool": "langchain_hiapi.video",
     "VideoGenerationError": "langchain_hiapi.video",
     "VideoTimeoutError": "langchain_hiapi.video",
@@ -106,7 +104,6 @@ __all__ = [
     "HiAPITaskTool",
     "HiAPITasks",
     "HiAPITimeout",
-    "HiAPIVideoClient",
     "HiAPIVideoGenerationTool",
     "IdempotencyKeyMismatchError",
     "ImageConfig",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from langchain_hiapi._files import FetchedFile, safe_stem
-from langchain_hiapi._flows import Fetch, Flow, Now
+from langchain_hiapi._flows import Fetch, Flow
 from langchain_hiapi._task_flows import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     CreateRequest,
@@ -21,7 +21,7 @@ from langchain_hiapi._task_flows import (
     run_flow,
 )
 from langchain_hiapi._task_records import Task, TaskOutput
-from langchain_hiapi.errors import InvalidResponseError, OutputExpiredError
+from langchain_hiapi.errors import InvalidResponseError
 
 __all__ = ["TaskRun", "all_outputs", "generate_flow", "no_outputs"]
 
@@ -68,7 +68,9 @@ def generate_flow(
     """Creates a task, waits for it and downloads the wanted outputs.
 
     Files are named `<prefix>-<task id><ext>` (`-1`, `-2`, ... per output when there are
-    several; a taken name gets a further suffix), each written atomically.
+    several; a taken name gets a further suffix), each written atomically. The outputs of
+    a task that has just finished are fresh, so their `expire_at` is not checked against a
+    clock here (`download_flow` does that for older tasks; the CDN refuses expired URLs).
 
     Args:
         request: The checked create request (`build_create`).
@@ -87,19 +89,14 @@ def generate_flow(
         TaskFailedError: The task failed.
         TaskWaitTimeout: It did not finish in time (it is not cancelled).
         InvalidResponseError: It succeeded without any output.
-        OutputExpiredError: A wanted output expired before it could be downloaded.
     """
     task = yield from run_flow(request, timeout=timeout, on_update=on_update, schedule=schedule)
     if not task.outputs:
         raise InvalidResponseError(f"task {task.id} ({task.model}) succeeded but lists no outputs")
     outputs = [o for o in task.outputs if wanted(o)] if dest_dir is not None else []
     files: dict[str, FetchedFile] = {}
-    if not outputs or dest_dir is None:
+    if dest_dir is None:
         return TaskRun(task, files)
-    now: float = yield Now(wall=True)
-    for output in outputs:
-        if output.expire_at is not None and output.expire_at <= now:
-            raise OutputExpiredError(task.id, output.type, output.expire_at, now=now)
     for number, output in enumerate(outputs, 1):
         stem = _stem(prefix, task, number, len(outputs))
         files[output.url] = yield Fetch(output.url, dest_dir, stem, max_bytes)

@@ -51,7 +51,7 @@ _IMAGES_API_BASE: ModelProfile = {
 for _name in ("gpt-image-1.5", "flux-1.1-pro", "qwen-image-2.0", "gpt-image-2-beta"):
     PROFILES[_name] = {**_IMAGES_API_BASE, "name": _name}
 
-# Models on /v1/videos: a prompt (and for image-to-video a reference image) in, video out.
+# Video models (served on the task API): a prompt (and for image-to-video an image) in, video out.
 _VIDEO_BASE: ModelProfile = {
     "text_inputs": True,
     "image_inputs": False,

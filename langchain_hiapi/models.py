@@ -74,8 +74,9 @@ class HiAPIModel:
     def kind(self) -> ModelKind:
         """Which API serves the model.
 
-        `video` for `/videos`, `images` for `/images/generations`, else `chat` for
-        `/chat/completions` (the Nano-Banana image models included).
+        `video` for video models (run them with `generate_video` on the task API),
+        `images` for `/images/generations`, else `chat` for `/chat/completions` (the
+        Nano-Banana image models included).
         """
         types = self.supported_endpoint_types
         if _VIDEO_ENDPOINT in types or (not types and self.id in _VIDEO_IDS):

@@ -55,15 +55,23 @@ from pydantic import (
 )
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
-from langchain_hiapi._client import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from langchain_hiapi._client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    HiAPIClient,
+    RetryPolicy,
+)
 from langchain_hiapi._events import TASK_STATUS_EVENT, async_task_reporter, task_reporter
 from langchain_hiapi._generation_flows import TaskRun, all_outputs, generate_flow
+from langchain_hiapi._secrets import check_api_key_type, strip_base_url_credentials
 from langchain_hiapi._task_convert import IMAGE_OUTPUT_TYPES
 from langchain_hiapi._task_flows import POLL_INITIAL, CreateRequest, build_create
 from langchain_hiapi._task_records import TaskOutput
 from langchain_hiapi._tool_errors import input_error, tool_error, validation_error_message
 from langchain_hiapi.catalogue import ModelInfo, OpenTaskInput, lookup, task_input_model
 from langchain_hiapi.errors import HiAPIError, TaskInputError
+from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 from langchain_hiapi.tasks import DEFAULT_WAIT_TIMEOUT, AsyncHiAPITasks, HiAPITasks
 
 __all__ = [
@@ -238,12 +246,25 @@ class TaskToolBase(BaseTool):
     state and checkpoints stay small."""
     storage: Literal["temp", "persistent"] | None = None
     """HiAPI output storage tier (`persistent` keeps outputs beyond 7 days, billed)."""
+    limits: Limits | None = None
+    """Byte limits: replies, and each download (`max_image_download_bytes` for an image
+    model's outputs, `max_video_download_bytes` otherwise). Default `Limits()`."""
 
     progress_event: ClassVar[str] = TASK_STATUS_EVENT
 
     _tasks: HiAPITasks | None = PrivateAttr(default=None)
     _atasks: AsyncHiAPITasks | None = PrivateAttr(default=None)
     _settings: tuple[Any, ...] | None = PrivateAttr(default=None)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _check_api_key_type(cls, value: Any) -> Any:
+        return check_api_key_type(value)
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _strip_credentials(cls, value: Any) -> Any:
+        return strip_base_url_credentials(value)
 
     @field_validator("file_prefix")
     @classmethod
@@ -256,8 +277,8 @@ class TaskToolBase(BaseTool):
 
     # ----------------------------------------------------------------- clients
 
-    def _clients(self) -> tuple[HiAPITasks, AsyncHiAPITasks]:
-        """The task clients (rebuilt when a connection setting changes)."""
+    def _client(self) -> HiAPITasks:
+        """The task client for the current settings (rebuilt when one changes)."""
         settings = (
             self.tasks,
             self.api_key,
@@ -265,29 +286,63 @@ class TaskToolBase(BaseTool):
             self.timeout,
             self.max_retries,
             self.poll_interval,
+            self.limits,
         )
-        if self._tasks is None or self._atasks is None or self._settings != settings:
-            sync = self.tasks or HiAPITasks(
-                api_key=self.api_key,
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
+        if self._tasks is None or self._settings != settings:
+            self._tasks = self.tasks or HiAPITasks(
+                client=HiAPIClient(
+                    base_url=self.base_url,
+                    api_key=self.api_key,
+                    timeout=self.timeout,
+                    retry_policy=RetryPolicy(max_retries=self.max_retries),
+                    limits=self.limits or DEFAULT_LIMITS,
+                ),
                 poll_interval=self.poll_interval,
                 max_poll_interval=max(self.poll_interval, 15.0),
             )
-            # The async side shares the sync client's connection settings and pools.
+            self._atasks, self._settings = None, settings
+        return self._tasks
+
+    def _async_client(self) -> AsyncHiAPITasks:
+        """The async side: the same connection settings and pools as `_client`."""
+        sync = self._client()
+        if self._atasks is None:
             self._atasks = AsyncHiAPITasks(
                 client=sync.client,
                 poll_interval=sync.poll_interval,
                 max_poll_interval=sync.max_poll_interval,
             )
-            self._tasks, self._settings = sync, settings
-        return self._tasks, self._atasks
+        return self._atasks
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        # Settings travel, connections do not: the other side builds its own clients.
+        private = dict(state.get("__pydantic_private__") or {})
+        private.update(_tasks=None, _atasks=None, _settings=None)
+        state["__pydantic_private__"] = private
+        return state
+
+    @property
+    def tasks_client(self) -> HiAPITasks:
+        """The `HiAPITasks` the tool runs on (`tasks`, or one for the current settings)."""
+        return self._client()
+
+    def __enter__(self) -> TaskToolBase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> TaskToolBase:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     def close(self) -> None:
         """Closes the connections the tool opened (a `tasks` you passed is left open)."""
         if self._tasks is not None and self.tasks is None:
-            self._tasks.close()
+            self._tasks.client.close()
 
     async def aclose(self) -> None:
         """Async `close`."""
@@ -306,8 +361,18 @@ class TaskToolBase(BaseTool):
         except ValueError as exc:  # TaskInputError included: names the field and values
             raise input_error(exc) from None
 
+    def _max_bytes(self, sync: HiAPITasks) -> int:
+        """The cap of one download: the `Limits` of its kind, within the client's own cap."""
+        limits = sync.client.limits
+        cap = (
+            limits.max_image_download_bytes
+            if self.what() == "image"
+            else (limits.max_video_download_bytes)
+        )
+        return min(cap, sync.max_download_bytes)
+
     def _flow(self, request: CreateRequest, dest: str | Path | None, on_update: Any) -> Any:
-        sync, _ = self._clients()
+        sync = self._client()
         return generate_flow(
             request,
             timeout=self.wait_timeout,
@@ -316,6 +381,7 @@ class TaskToolBase(BaseTool):
             prefix=self.file_prefix,
             on_update=on_update,
             schedule=sync.poll_schedule(),
+            max_bytes=self._max_bytes(sync),
         )
 
     def _download_dir(self) -> tuple[str | Path | None, bool]:
@@ -343,7 +409,7 @@ class TaskToolBase(BaseTool):
         return kind if kind in ("image", "video", "audio") else "output"
 
     def _error(self, exc: HiAPIError) -> BaseException:
-        sync, _ = self._clients()
+        sync = self._client()
         return tool_error(
             exc,
             model=self.model,
@@ -358,7 +424,7 @@ class TaskToolBase(BaseTool):
         self, arguments: Mapping[str, Any], run_manager: CallbackManagerForToolRun | None
     ) -> tuple[str, TaskToolArtifact]:
         request = self._request(arguments)
-        sync, _ = self._clients()
+        sync = self._client()
         dest, temporary = self._download_dir()
         try:
             on_update = task_reporter(run_manager, self.progress_event)
@@ -374,7 +440,7 @@ class TaskToolBase(BaseTool):
         self, arguments: Mapping[str, Any], run_manager: AsyncCallbackManagerForToolRun | None
     ) -> tuple[str, TaskToolArtifact]:
         request = self._request(arguments)
-        _, atasks = self._clients()
+        atasks = self._async_client()
         dest, temporary = await asyncio.to_thread(self._download_dir)
         try:
             on_update = async_task_reporter(run_manager, self.progress_event)

@@ -21,8 +21,6 @@ codes, and these routes:
   (`RateLimits`), and signed callbacks to loopback URLs (`webhook_secret`,
   `CallbackPolicy`). Outputs (PNG, MP4, WAV) are served without a key from
   `GET /files/tasks/<taskId>/<name>` until their `expireAt`, then 403 like the CDN.
-* `POST /v1/videos`, `GET /v1/videos/{id}[/content]`: the older OpenAI-style video tasks
-  (queued → in_progress → completed after `video_polls` polls; `[fail]` fails them).
 * `POST /v1/images/generations`: `b64_json`, or a `url` served at `/v1/images/files/`.
 * `GET /_emulator/stats` (emulator only, Bearer key): the task counters as JSON, for a
   benchmark that runs the emulator in another process.

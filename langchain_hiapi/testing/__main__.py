@@ -57,7 +57,6 @@ def build_emulator(args: argparse.Namespace) -> HiAPIEmulator:
         full_size=args.full_size,
         noise=args.noise,
         ping=args.ping,
-        video_polls=args.video_polls,
         task_timing=TaskTiming(
             queued,
             handling,
@@ -87,9 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--full-size", action="store_true", help="real image pixel sizes")
     parser.add_argument("--noise", action="store_true", help="incompressible random pixels")
     parser.add_argument("--ping", action="store_true", help="': PING' lines between events")
-    parser.add_argument(
-        "--video-polls", type=int, default=3, help="status polls before a video task completes"
-    )
     tasks = parser.add_argument_group("task API (/v1/tasks)")
     tasks.add_argument(
         "--task-stages",

@@ -28,7 +28,7 @@ def hiapi_or_emulator(
     Args:
         detail: What the emulator's answers are, for the announcement.
         announce: Where the announcement goes (`print` by default).
-        **emulator_options: Passed to `HiAPIEmulator` (e.g. `video_polls`).
+        **emulator_options: Passed to `HiAPIEmulator` (e.g. `task_timing`).
 
     Yields:
         `base_url` and `api_key` for the emulator, or nothing for the real service.

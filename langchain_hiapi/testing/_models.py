@@ -31,7 +31,7 @@ IMAGES_API_MODELS: dict[str, str] = {
     "qwen-image-2.0": "alibaba",
 }
 
-# Video models (`POST /v1/videos`) -> owner.
+# Video models (listed with the OpenAI-video endpoint type by new-api) -> owner.
 VIDEO_MODELS: dict[str, str] = {
     "kling-v3": "kling",
     "seedance-1-0-pro": "bytedance",

@@ -27,7 +27,6 @@ from langchain_hiapi.testing._task_wire import TaskError, hiapi_error_body
 from langchain_hiapi.testing._tasks import FILES as TASK_FILES_ROOT
 from langchain_hiapi.testing._tasks import TaskStats, TaskStore, TaskTiming
 from langchain_hiapi.testing._text import answer_text
-from langchain_hiapi.testing._video import VideoStore, match_video_path
 from langchain_hiapi.testing._wire import (
     ApiError,
     completion_object,
@@ -224,8 +223,7 @@ class HiAPIEmulator:
     """A local, wire-faithful HiAPI (new-api) server for tests and benchmarks.
 
     Serves `POST /v1/chat/completions`, `GET /v1/models`, the images API
-    (`POST /v1/images/generations`), OpenAI-style video tasks (`POST /v1/videos`,
-    `GET /v1/videos/{id}`, `GET /v1/videos/{id}/content`) and the unified task API
+    (`POST /v1/images/generations`) and the unified task API
     (`POST /v1/tasks`, `GET /v1/tasks/:id`, `GET /v1/tasks`, output files under
     `/files/tasks/`, see `_tasks`) on a real loopback HTTP/1.1 server with keep-alive.
     Text models answer deterministically; image models answer with a PNG as Markdown
@@ -239,8 +237,6 @@ class HiAPIEmulator:
         full_size: Real image pixel sizes (1K = 1024 long side) instead of small ones.
         noise: Incompressible random pixels (large base64 lines) instead of a flat image.
         ping: Put `: PING` comment lines between stream events.
-        video_polls: Status polls after which a video task ends (`completed`, or `failed`
-            when its prompt holds `[fail]`); counted, not timed, so runs are repeatable.
         task_timing: Stage lengths of `/v1/tasks` tasks and the task clock (default:
             one poll per stage).
         rate_limits: Opt-in 429s for task creates, polls and chat completions beyond these
@@ -272,7 +268,6 @@ class HiAPIEmulator:
         full_size: bool = False,
         noise: bool = False,
         ping: bool = False,
-        video_polls: int = 3,
         task_timing: TaskTiming | None = None,
         rate_limits: RateLimits | None = None,
         webhook_secret: str | None = None,
@@ -305,7 +300,6 @@ class HiAPIEmulator:
         self.full_size = full_size
         self.noise = noise
         self.ping = ping
-        self.videos = VideoStore(video_polls)
         self.image_files = ImageFiles()
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
@@ -383,7 +377,7 @@ class HiAPIEmulator:
             self._queue.extend(replies)
 
     def reset(self) -> None:
-        """Clears scripted replies, recorded requests, ids, videos, files and tasks.
+        """Clears scripted replies, recorded requests, ids, files and tasks.
 
         Task counters, rate-limit buckets and the callback log start afresh too.
         """
@@ -391,7 +385,6 @@ class HiAPIEmulator:
             self._queue.clear()
             self._requests.clear()
             self._call_seq = itertools.count(1)
-        self.videos.reset()
         self.image_files.reset()
         self.tasks.reset()
         self.rate_limiter.reset()
@@ -559,15 +552,6 @@ class HiAPIEmulator:
             origin = f"http://{record.headers.get('host') or f'{self.host}:{self.port}'}"
             body = generate_images(record.json, origin, self.image_files, full_size=self.full_size)
             return _Plain(200, dumps(body).encode("utf-8"), headers=headers)
-        if record.method == "POST" and path == "/v1/videos":
-            return _Plain(200, dumps(self.videos.create(record.json)).encode(), headers=headers)
-        video = match_video_path(path) if record.method == "GET" else None
-        if video is not None:
-            video_id, is_content = video
-            if is_content:
-                data = self.videos.content(video_id)
-                return _Plain(200, data, "video/mp4", headers)
-            return _Plain(200, dumps(self.videos.poll(video_id)).encode(), headers=headers)
         raise ApiError(404, f"Invalid URL ({record.method} {path})", "", "invalid_request_error")
 
     def _task_api(

@@ -15,7 +15,6 @@ from xml.sax.saxutils import escape
 
 from langchain_hiapi.testing._font import caption, labelled_png
 from langchain_hiapi.testing._image import colour_of
-from langchain_hiapi.testing._video import minimal_mp4
 
 # Long side in pixels per resolution tier: real, and the small default that keeps tests
 # fast (still large enough to read the drawn prompt).
@@ -26,6 +25,29 @@ _PIXELS = re.compile(r"^([1-9][0-9]{1,4})[x*]([1-9][0-9]{1,4})$")
 _TIER = {"480p": "1K", "720p": "1K", "1080p": "2K", "4k": "4K", "4K": "4K", "basic": "1K"}
 AUDIO_RATE = 8000
 AUDIO_SECONDS = 0.25
+
+
+def minimal_mp4(seed: str, payload_bytes: int = 2048) -> bytes:
+    """Builds a small MP4-shaped file: an `ftyp` box, a `free` box and an `mdat` box.
+
+    Not playable, but every box is well formed, so `file` and MIME sniffers call it MP4.
+
+    Args:
+        seed: Text the `mdat` bytes are derived from (same seed, same bytes).
+        payload_bytes: Size of the `mdat` payload.
+
+    Returns:
+        The file bytes.
+    """
+    ftyp = b"isom" + struct.pack(">I", 0x200) + b"isomiso2mp41"
+    note = b"langchain-hiapi emulator video"
+    digest = hashlib.sha256(seed.encode("utf-8")).digest()
+    mdat = (digest * (payload_bytes // len(digest) + 1))[:payload_bytes]
+
+    def box(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(data)) + kind + data
+
+    return box(b"ftyp", ftyp) + box(b"free", note) + box(b"mdat", mdat)
 
 
 def _tier(data: Mapping[str, Any]) -> str:

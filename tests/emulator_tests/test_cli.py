@@ -42,28 +42,6 @@ def test_cli_serves_until_terminated() -> None:
         assert process.wait(timeout=10) == 0
 
 
-def test_cli_video_polls_flag() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "langchain_hiapi.testing", "--port", "0", "--video-polls", "1"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        base_url = process.stdout.readline().strip().partition("=")[2]
-        key = process.stdout.readline().strip().partition("=")[2]
-        headers = {"Authorization": f"Bearer {key}"}
-        task = httpx.post(
-            base_url + "/videos", headers=headers, json={"model": "kling-v3", "prompt": "a boat"}
-        ).json()
-        assert task["status"] == "queued"
-        polled = httpx.get(f"{base_url}/videos/{task['id']}", headers=headers).json()
-        assert polled["status"] == "completed"
-    finally:
-        process.terminate()
-        assert process.wait(timeout=10) == 0
-
-
 def _start(*flags: str) -> tuple[subprocess.Popen[str], str, str]:
     process = subprocess.Popen(  # noqa: S603 - our own interpreter, flags from this file
         [sys.executable, "-m", "langchain_hiapi.testing", "--port", "0", *flags],

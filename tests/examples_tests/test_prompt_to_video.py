@@ -1,4 +1,4 @@
-"""examples/prompt_to_video.py runs offline: progress bar, a saved MP4, clear failures."""
+"""examples/prompt_to_video.py runs offline on the task API: progress bar, a saved MP4."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.unit_tests._wire import png_bytes
 @pytest.fixture
 def example(load_example: Callable[[str], ModuleType]) -> ModuleType:
     module = load_example("prompt_to_video")
-    module.EMULATOR_POLL_INTERVAL = 0.0  # the same requests, without the visual pacing
+    module.EMULATOR_POLL_INTERVAL = 0.001  # the same requests, without the visual pacing
     return module
 
 
@@ -27,12 +27,14 @@ def test_offline_run_saves_an_mp4_with_a_progress_bar(
     assert code == 0, err
     assert "offline HiAPI emulator" in out
     (video,) = tmp_path.iterdir()
-    assert video.name.startswith("prompt-to-video-task_")
+    assert video.name.startswith("prompt-to-video-tk-hiapi-")
     assert video.suffix == ".mp4"
     assert video.read_bytes()[4:8] == b"ftyp"
     assert f"Saved {video}" in out
-    assert "100/100" in err  # the bar reached the end
-    assert "completed" in err
+    assert "expires at" in out
+    assert "4/4" in err  # the bar reached the end
+    for status in ("queued", "success"):
+        assert status in err
 
 
 def test_image_to_video(
@@ -42,7 +44,15 @@ def test_image_to_video(
     image.write_bytes(png_bytes(4, 4))
     out_dir = tmp_path / "out"
     code = example.main(
-        ["make it move", "--model", "wan2.7-i2v", "--image", str(image), "--out", str(out_dir)]
+        [
+            "make it move",
+            "--model",
+            "kling-3.0-omni/image-to-video",
+            "--image",
+            str(image),
+            "--out",
+            str(out_dir),
+        ]
     )
     assert code == 0, capsys.readouterr().err
     assert len(os.listdir(out_dir)) == 1
@@ -55,5 +65,16 @@ def test_failed_task_is_reported(
     _, err = capsys.readouterr()
     assert code == 1
     assert "The video failed" in err
-    assert "content_policy_violation" in err
+    assert "TASK_FAILED" in err
     assert not any(tmp_path.iterdir())
+
+
+def test_an_option_the_model_lacks_is_refused_before_sending(
+    example: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "start.png"
+    image.write_bytes(png_bytes(4, 4))
+    code = example.main(["a fox", "--model", "happyhorse-1-0", "--image", str(image)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "first_frame" in err

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,49 +12,19 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 
 from langchain_hiapi import ChatHiAPI, get_images
 from langchain_hiapi.testing import HiAPIEmulator
-from tests.integration_tests.conftest import CANONICAL_BASE_URL, RECORDING, RECORDING_REAL
+from tests.integration_tests.conftest import RECORDING, RECORDING_REAL, task_cassette_config
 
 pytestmark = pytest.mark.vcr
 
 MODEL = "Nano-Banana-Pro"
 # Recorded polls come back in order; a short pause keeps replays fast.
 POLL = 0.05
-_EMULATOR_ORIGIN = re.compile(rb"http://127\.0\.0\.1:\d+")
-_CANONICAL_ORIGIN = CANONICAL_BASE_URL.rsplit("/v1", 1)[0].encode()
 
 
 @pytest.fixture(scope="module")
 def vcr_config(vcr_config: dict[str, Any]) -> dict[str, Any]:
-    """Also rewrites emulator output URLs in recorded bodies to the canonical origin.
-
-    Task outputs are served from the emulator's own origin; requests are recorded under
-    the canonical URL, so the URLs inside task bodies (and an edit's request, which sends
-    an output URL back) must say the same or a replay would not match or would try to
-    download from a port that no longer exists.
-    """
-    scrub: Callable[[dict[str, Any]], dict[str, Any]] = vcr_config["before_record_response"]
-    canonical_request: Callable[[Any], Any] = vcr_config["before_record_request"]
-
-    def canonical_request_body(request: Any) -> Any:
-        request = canonical_request(request)
-        if isinstance(request.body, bytes):
-            request.body = _EMULATOR_ORIGIN.sub(_CANONICAL_ORIGIN, request.body)
-        return request
-
-    def canonical_body(response: dict[str, Any]) -> dict[str, Any]:
-        response = scrub(dict(response))
-        body = response.get("body") or {}
-        data = body.get("string")
-        if isinstance(data, bytes):
-            response["body"] = {**body, "string": _EMULATOR_ORIGIN.sub(_CANONICAL_ORIGIN, data)}
-        return response
-
-    return {
-        **vcr_config,
-        "allow_playback_repeats": False,
-        "before_record_request": canonical_request_body,
-        "before_record_response": canonical_body,
-    }
+    """Canonical output URLs and far-future `expireAt` (see `task_cassette_config`)."""
+    return task_cassette_config(vcr_config)
 
 
 @pytest.fixture

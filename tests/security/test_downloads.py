@@ -22,7 +22,6 @@ from langchain_hiapi._downloads import DownloadPolicy, Target, is_public_address
 from langchain_hiapi.errors import APIStatusError, PermissionDeniedError, UnsafeURLError
 from langchain_hiapi.images_api import generate_images
 from langchain_hiapi.limits import Limits
-from langchain_hiapi.video import HiAPIVideoClient
 from tests.security._servers import RawServer, reply
 from tests.security._urls import REFUSED
 from tests.unit_tests._wire import png_bytes
@@ -194,10 +193,11 @@ def test_peer_address_is_checked_for_callers_clients() -> None:
 # ---------------------------------------------------------------------------- redirects
 
 
-async def download_video(videos: HiAPIVideoClient, mode: str) -> tuple[bytes, str]:
+async def download_file(client: HiAPIClient, mode: str) -> tuple[bytes, str]:
+    # A gateway resource whose download redirects (what the removed video client fetched).
     if mode == "sync":
-        return videos.download("task_1")
-    return await videos.adownload("task_1")
+        return client.request_bytes("GET", "/files/task_1")
+    return await client.arequest_bytes("GET", "/files/task_1")
 
 
 def redirecting_gateway(location: Callable[[], str]) -> Callable[[Any, bytes], None]:
@@ -224,9 +224,8 @@ async def test_redirects_into_internal_addresses_are_refused(mode: str, location
         target = location.format(inner=inner.port)
         with RawServer(redirecting_gateway(lambda: target)) as gateway:
             client = HiAPIClient(base_url=gateway.base_url, api_key=SecretStr(KEY))
-            videos = HiAPIVideoClient(client=client)
             with pytest.raises(UnsafeURLError):
-                await download_video(videos, mode)
+                await download_file(client, mode)
             await client.aclose()
             assert gateway.connections == 1
         assert inner.connections == 0
@@ -244,12 +243,10 @@ async def test_redirect_to_public_cdn_drops_credentials(mode: str) -> None:
         )
         foreign = cdn.sync() if mode == "sync" else cdn.asynchronous()
         if mode == "sync":
-            content = client.fetch_bytes(
-                f"{gateway.base_url}/videos/x/content", http_client=foreign
-            )  # type: ignore[arg-type]
+            content = client.fetch_bytes(f"{gateway.base_url}/files/x/content", http_client=foreign)  # type: ignore[arg-type]
         else:
             content = await client.afetch_bytes(
-                f"{gateway.base_url}/videos/x/content",
+                f"{gateway.base_url}/files/x/content",
                 http_client=foreign,  # type: ignore[arg-type]
             )
         await client.aclose()
@@ -348,7 +345,7 @@ async def test_download_host_error_bodies_never_reach_the_agent(
 
     transport = httpx.MockTransport(handler)
     llm = ChatHiAPI(
-        model="flux-1.1-pro",
+        model="gpt-image-1.5",  # images-API only (flux-1.1-pro goes to the task API now)
         api_key=KEY,
         base_url=GATEWAY,
         http_client=httpx.Client(transport=transport),

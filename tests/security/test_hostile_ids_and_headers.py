@@ -1,9 +1,13 @@
-"""Item 6 (server-chosen ids cannot retarget requests) and item 8's Retry-After part."""
+"""Item 6 (server-chosen ids cannot retarget requests) and item 8's Retry-After part.
+
+Videos run on the task API now (issue 12): the ids that reach request paths are task ids.
+"""
 
 from __future__ import annotations
 
 import socket
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -11,8 +15,10 @@ from pydantic import SecretStr
 
 from langchain_hiapi._client import MAX_RETRY_AFTER, HiAPIClient, RetryPolicy
 from langchain_hiapi._ids import path_segment
+from langchain_hiapi._task_flows import task_path
 from langchain_hiapi.errors import InvalidResponseError
-from langchain_hiapi.video import HiAPIVideoClient, parse_video, video_path
+from langchain_hiapi.tasks import AsyncHiAPITasks, HiAPITasks
+from langchain_hiapi.video import generate_video
 from tests.security._servers import RawServer, reply
 
 HOSTILE_IDS = [
@@ -34,61 +40,57 @@ HOSTILE_IDS = [
 ]
 
 
-@pytest.mark.parametrize("video_id", HOSTILE_IDS)
-def test_hostile_video_ids_in_replies_are_invalid_responses(video_id: str) -> None:
-    with pytest.raises(InvalidResponseError, match="id"):
-        parse_video({"id": video_id, "status": "queued"})
+@pytest.mark.parametrize("task_id", HOSTILE_IDS)
+def test_hostile_task_ids_never_become_request_paths(task_id: str) -> None:
+    with pytest.raises(ValueError, match="task id"):
+        task_path(task_id)
 
 
-async def use_id(videos: HiAPIVideoClient, mode: str, video_id: Any) -> Any:
+async def use_id(mode: str, task_id: Any, transport: httpx.MockTransport) -> Any:
     if mode == "sync":
-        return videos.retrieve(video_id)
-    return await videos.adownload(video_id)
+        return HiAPITasks(api_key="k", http_client=httpx.Client(transport=transport)).get(task_id)
+    tasks = AsyncHiAPITasks(api_key="k", http_async_client=httpx.AsyncClient(transport=transport))
+    return await tasks.wait(task_id)
 
 
-@pytest.mark.parametrize("video_id", [*HOSTILE_IDS, 42, None])
-async def test_hostile_video_ids_from_callers_are_refused_before_any_request(
-    video_id: Any, mode: str
+@pytest.mark.parametrize("task_id", [*HOSTILE_IDS, 42, None])
+async def test_hostile_task_ids_from_callers_are_refused_before_any_request(
+    task_id: Any, mode: str
 ) -> None:
     seen: list[httpx.Request] = []
 
     def record(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"id": "task_1", "status": "queued"})
+        return httpx.Response(200, json={"code": 200, "data": {"taskId": "tk-1"}})
 
-    transport = httpx.MockTransport(record)
-    videos = HiAPIVideoClient(
-        api_key="k",
-        http_client=httpx.Client(transport=transport),
-        http_async_client=httpx.AsyncClient(transport=transport),
-    )
-    with pytest.raises(ValueError, match="video id"):
-        await use_id(videos, mode, video_id)
+    with pytest.raises(ValueError, match="task id"):
+        await use_id(mode, task_id, httpx.MockTransport(record))
     assert seen == []
 
 
-def test_a_hostile_id_from_create_never_becomes_a_poll_url() -> None:
+def test_a_hostile_id_from_create_never_becomes_a_poll_url(tmp_path: Any) -> None:
     seen: list[str] = []
 
     def gateway(request: httpx.Request) -> httpx.Response:
         seen.append(request.url.path)
-        return httpx.Response(200, json={"id": "../../v1/models?", "status": "queued"})
+        return httpx.Response(
+            200, json={"code": 200, "message": "success", "data": {"taskId": "../../v1/models?"}}
+        )
 
-    videos = HiAPIVideoClient(
+    tasks = HiAPITasks(
         api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(gateway))
     )
-    with pytest.raises(InvalidResponseError):
-        videos.generate("a boat", model="kling-v3")
-    assert seen == ["/v1/videos"]
+    with pytest.raises(InvalidResponseError, match="task id"):
+        generate_video("a boat on a lake", save_dir=tmp_path, tasks=tasks)
+    assert seen == ["/v1/tasks"]
 
 
 @pytest.mark.parametrize(
-    "video_id", ["task_01HZTQ8BX2N3GM3YFK4Z9D7VQR", "video_68b2c3", "upstream:abc.1-2", "a"]
+    "task_id", ["tk-hiapi-01HZTQ8BX2N3GM3YFK4Z9D7VQR", "video_68b2c3", "upstream:abc.1-2", "a"]
 )
-def test_documented_id_shapes_pass_unchanged(video_id: str) -> None:
-    assert path_segment(video_id, "id") == video_id
-    assert video_path(video_id, "content") == f"/videos/{video_id}/content"
-    assert parse_video({"id": video_id, "status": "queued"}).id == video_id
+def test_documented_id_shapes_pass_unchanged(task_id: str) -> None:
+    assert path_segment(task_id, "id") == task_id
+    assert task_path(task_id) == f"/tasks/{quote(task_id, safe='')}"  # ':' escaped, not lost
 
 
 def test_messages_escape_control_characters() -> None:

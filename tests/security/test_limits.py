@@ -6,6 +6,7 @@ limit (until the client hangs up), so a probe that passes shows the client stopp
 
 from __future__ import annotations
 
+import inspect
 import json
 import socket
 import tracemalloc
@@ -18,10 +19,16 @@ from pydantic import SecretStr
 
 from langchain_hiapi._client import HiAPIClient
 from langchain_hiapi._sse import SSEDecoder
-from langchain_hiapi.errors import InternalServerError, ResponseTooLargeError, StreamError
+from langchain_hiapi.errors import (
+    InternalServerError,
+    InvalidResponseError,
+    ResponseTooLargeError,
+    StreamError,
+)
 from langchain_hiapi.images_api import agenerate_images, generate_images
 from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
-from langchain_hiapi.video import HiAPIVideoClient
+from langchain_hiapi.testing import HiAPIEmulator
+from langchain_hiapi.video import HiAPIVideoGenerationTool, agenerate_video, generate_video
 from tests.security._servers import RawServer, chunk, repeat, reply, response_head, trickle
 
 KIB = 1024
@@ -235,12 +242,6 @@ async def images(mode: str, **kwargs: Any) -> Any:
     return await agenerate_images("x", **kwargs)
 
 
-async def download(videos: HiAPIVideoClient, mode: str) -> tuple[bytes, str]:
-    if mode == "sync":
-        return videos.download("task_1")
-    return await videos.adownload("task_1")
-
-
 async def test_image_downloads_are_capped(mode: str) -> None:
     with RawServer(images_gateway(64 * MIB)) as server:
         kwargs: dict[str, Any] = {
@@ -259,15 +260,35 @@ def test_image_downloads_within_the_limit_succeed() -> None:
     assert len(image.data) == 2 * MIB
 
 
-async def test_video_downloads_are_capped(mode: str) -> None:
-    with RawServer(endless_chunks(b"\0" * 64 * KIB, content_type="video/mp4")) as server:
-        videos = HiAPIVideoClient(
-            api_key=KEY, base_url=server.base_url, limits=Limits(max_video_download_bytes=MIB)
+async def _maybe(result: Any) -> Any:
+    return await result if inspect.isawaitable(result) else result
+
+
+async def test_video_downloads_are_capped(mode: str, tmp_path: Any) -> None:
+    # Videos come from the task API (issue 12); the emulator's MP4 is about 2 KB.
+    with HiAPIEmulator(api_key=KEY) as emu:
+        settings: dict[str, Any] = {
+            "api_key": KEY,
+            "base_url": emu.base_url,
+            "poll_interval": 0.01,
+            "max_download_bytes": 1000,
+        }
+        make = generate_video if mode == "sync" else agenerate_video
+        with pytest.raises(InvalidResponseError, match="exceeds max_bytes=1000"):
+            await _maybe(make("a boat on a lake", save_dir=tmp_path, **settings))
+        tool = HiAPIVideoGenerationTool(
+            api_key=KEY,
+            base_url=emu.base_url,
+            poll_interval=0.01,
+            save_dir=tmp_path,
+            limits=Limits(max_video_download_bytes=1000),
         )
-        with pytest.raises(ResponseTooLargeError) as info:
-            await download(videos, mode)
-        await videos.aclose()
-    assert info.value.limit_name == "max_video_download_bytes"
+        message = tool.invoke(
+            {"type": "tool_call", "id": "1", "name": tool.name, "args": {"prompt": "a boat"}}
+        )
+        assert message.status == "error"
+        assert "max_bytes=1000" in str(message.content)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
 # ------------------------------------------------------------------------------ settings

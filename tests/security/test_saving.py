@@ -16,7 +16,6 @@ from langchain_core.messages import AIMessage
 
 from langchain_hiapi import save_images
 from langchain_hiapi._images import GeneratedImage, safe_extension
-from langchain_hiapi.video import _video_mime, save_video
 from tests.unit_tests._wire import png_bytes
 
 PNG = png_bytes(2, 2)
@@ -77,18 +76,5 @@ def test_save_images_writes_active_content_as_bin(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in paths)
 
 
-@pytest.mark.parametrize(
-    ("data", "content_type", "suffix"),
-    [
-        (b"\0\0\0\x18ftypisom\0\0\0\0", "video/mp4", ".mp4"),
-        (b"\0\0\0\x14ftypqt  \0\0\0\0", "video/quicktime", ".mov"),
-        (b"\x1a\x45\xdf\xa3\x01", "video/webm", ".webm"),
-        (HTML, "video/mp4", ".bin"),
-        (SVG, "image/svg+xml", ".bin"),
-    ],
-)
-def test_videos_are_named_by_their_bytes(
-    tmp_path: Path, data: bytes, content_type: str, suffix: str
-) -> None:
-    path = save_video(data, tmp_path, stem="v", mime_type=_video_mime(data, content_type))
-    assert path.suffix == suffix
+# Videos are task outputs now (issue 12): how downloads are named is tested in
+# test_task_downloads.py::test_outputs_are_named_by_what_they_are.

@@ -19,8 +19,9 @@ from pydantic import SecretStr
 from langchain_hiapi import ChatHiAPI, HiAPIImageGenerationTool
 from langchain_hiapi._client import HiAPIClient
 from langchain_hiapi.errors import BadRequestError, HiAPIError, InvalidResponseError, StreamError
+from langchain_hiapi.task_tool import HiAPITaskTool
 from langchain_hiapi.testing import HiAPIEmulator, Reply
-from langchain_hiapi.video import HiAPIVideoClient, HiAPIVideoGenerationTool
+from langchain_hiapi.video import HiAPIVideoGenerationTool
 from tests.security._servers import RawServer, chunk, response_head
 
 SECRET = "sk-security-S3CR3T-a1b2c3d4e5f6"
@@ -149,10 +150,11 @@ async def test_base_url_credentials_are_dropped(emu: HiAPIEmulator, mode: str) -
         assert "admin" not in text
 
 
-@pytest.mark.parametrize("cls", [HiAPIImageGenerationTool, HiAPIVideoGenerationTool])
+@pytest.mark.parametrize("cls", [HiAPIImageGenerationTool, HiAPIVideoGenerationTool, HiAPITaskTool])
 def test_tools_drop_base_url_credentials(cls: Any) -> None:
+    extra = {"model": "seedance-2.0"} if cls is HiAPITaskTool else {}
     with pytest.warns(UserWarning, match="user credentials"):
-        tool = cls(api_key=SECRET, base_url=f"https://u:{HEADER_SECRET}@api.example/v1")
+        tool = cls(api_key=SECRET, base_url=f"https://u:{HEADER_SECRET}@api.example/v1", **extra)
     assert tool.base_url == "https://api.example/v1"
     assert HEADER_SECRET not in repr(tool)
 
@@ -241,7 +243,7 @@ async def test_traces_hold_no_secrets(emu: HiAPIEmulator, mode: str) -> None:
         lambda key: ChatHiAPI(api_key=key),
         lambda key: HiAPIImageGenerationTool(api_key=key),
         lambda key: HiAPIVideoGenerationTool(api_key=key),
-        lambda key: HiAPIVideoClient(api_key=key),
+        lambda key: HiAPITaskTool(model="seedance-2.0", api_key=key),
         lambda key: HiAPIClient(base_url="https://api.example/v1", api_key=key),
     ],
 )

@@ -257,13 +257,14 @@ def test_image_tool_follows_its_settings_and_closes(backend: Backend) -> None:
 def test_video_tool_follows_its_settings_and_closes(backend: Backend) -> None:
     from langchain_hiapi import HiAPIVideoGenerationTool
 
+    # The video tool runs on the task API now (issue 12): its clients are HiAPITasks.
     tool = HiAPIVideoGenerationTool(api_key=KEY, base_url="https://one.test/v1")
-    first = tool._videos()
-    assert tool._videos() is first
+    first = tool.tasks_client
+    assert tool.tasks_client is first
     tool.base_url = "https://two.test/v1"
-    second = tool._videos()
+    second = tool.tasks_client
     assert second is not first and second.client.base_url == "https://two.test/v1"
-    pickled(tool)
+    assert pickled(tool).args == tool.args
     copy.deepcopy(tool)
     with tool:
         second.client.request_json("GET", "/models")
