@@ -40,3 +40,63 @@ def test_quickstart_offline_writes_png(tmp_path: Path) -> None:
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = struct.unpack(">II", data[16:24])
     assert width / height == 16 / 9 or abs(width / height - 16 / 9) < 0.03
+
+
+def test_quickstart_route_tasks_offline_writes_png(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("HIAPI_API_KEY", "HIAPI_BASE_URL")}
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            str(ROOT / "examples" / "quickstart.py"),
+            "a lighthouse at dusk",
+            "--model",
+            "Nano-Banana-Pro",
+            "--aspect-ratio",
+            "9:16",
+            "--image-size",
+            "2K",
+            "--route",
+            "tasks",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Route: task API (task tk-hiapi-" in result.stdout
+    files = sorted(tmp_path.glob("*.png"))
+    assert len(files) == 1
+    assert f"Saved {files[0]}" in result.stdout
+    data = files[0].read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", data[16:24])
+    assert abs(width / height - 9 / 16) < 0.03
+
+
+def test_quickstart_refuses_what_the_route_cannot_send(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("HIAPI_API_KEY", "HIAPI_BASE_URL")}
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            str(ROOT / "examples" / "quickstart.py"),
+            "a cat",
+            "--route",
+            "chat",
+            "--aspect-ratio",
+            "auto",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "'auto' is only available on the task route" in result.stderr
+    assert not list(tmp_path.iterdir())
