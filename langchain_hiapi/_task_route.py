@@ -97,6 +97,7 @@ def task_flow(
     download_dir: str | os.PathLike[str] | None,
     on_update: OnUpdate | None,
     schedule: PollSchedule,
+    max_bytes: int,
 ) -> Flow[TaskRun]:
     """The call's workflow: create, wait, download the image outputs (when asked)."""
     return generate_flow(
@@ -107,6 +108,7 @@ def task_flow(
         prefix=_DOWNLOAD_PREFIX,
         on_update=on_update,
         schedule=schedule,
+        max_bytes=max_bytes,
     )
 
 

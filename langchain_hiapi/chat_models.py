@@ -1213,6 +1213,7 @@ class ChatHiAPI(BaseChatModel):
                 download_dir=tmp if self.download_images else None,
                 on_update=task_reporter(run_manager),
                 schedule=self._task_schedule(),
+                max_bytes=self.client.limits.max_image_download_bytes,
             )
             run = run_sync(flow, self.client)
             downloads = read_downloads(run)
@@ -1236,6 +1237,7 @@ class ChatHiAPI(BaseChatModel):
                 download_dir=tmp if self.download_images else None,
                 on_update=async_task_reporter(run_manager),
                 schedule=self._task_schedule(),
+                max_bytes=self.client.limits.max_image_download_bytes,
             )
             run = await run_async(flow, self.client)
             downloads = await asyncio.to_thread(read_downloads, run)

@@ -386,3 +386,13 @@ def test_task_poll_default_is_the_task_clients_default() -> None:
 
     assert DEFAULT_TASK_POLL_INTERVAL == POLL_INITIAL
     assert ChatHiAPI().task_poll_interval == POLL_INITIAL
+
+
+def test_task_route_downloads_are_capped_by_the_image_limit() -> None:
+    from langchain_hiapi import InvalidResponseError as TooLarge
+    from langchain_hiapi.limits import Limits
+
+    server = FakeHiAPI()  # its PNG output is 8x6 pixels, well over 50 bytes
+    llm = make_llm(server, image_route="tasks", limits=Limits(max_image_download_bytes=50))
+    with pytest.raises(TooLarge, match="exceeds max_bytes=50"):
+        llm.invoke("a cat")

@@ -324,3 +324,26 @@ def test_task_tool_sends_storage_when_asked() -> None:
     server = FakeHiAPI()
     call(task_tool(server, storage="persistent"), prompt="a red fox")
     assert json.loads(server.creates()[0].content)["storage"] == "persistent"
+
+
+def test_task_tool_downloads_are_capped_by_the_limits_of_their_kind(tmp_path: Path) -> None:
+    from langchain_hiapi._client import HiAPIClient, RetryPolicy
+    from langchain_hiapi.limits import Limits
+
+    server = FakeHiAPI()  # an 8x6 PNG: more than 50 bytes
+    client = HiAPIClient(
+        base_url="https://api.test/v1",
+        api_key=SecretStr("sk-unit"),
+        retry_policy=RetryPolicy(max_retries=0),
+        http_client=httpx.Client(transport=server.transport()),
+        limits=Limits(max_image_download_bytes=50, max_video_download_bytes=10**6),
+    )
+    tasks = HiAPITasks(client=client, poll_interval=0.001, sleep=lambda _: None)
+    message = call(HiAPITaskTool(model=SEEDREAM, tasks=tasks, save_dir=tmp_path), prompt="a fox")
+    assert message.status == "error"
+    assert "exceeds max_bytes=50" in str(message.content)
+    assert list(tmp_path.iterdir()) == []
+    # A video model's outputs are held to the video limit instead.
+    server.outputs = [("video", "0.mp4", "video/mp4")]
+    video = call(HiAPITaskTool(model="seedance-2.0", tasks=tasks, save_dir=tmp_path), prompt="ab c")
+    assert video.status == "success", video.content
