@@ -224,8 +224,11 @@ class TaskToolBase(BaseTool):
         default_factory=secret_from_env("HIAPI_API_KEY", default=None)
     )
     """HiAPI key; read from `HIAPI_API_KEY` when not given."""
-    base_url: str = Field(default_factory=from_env("HIAPI_BASE_URL", default=DEFAULT_BASE_URL))
-    """API base URL; read from `HIAPI_BASE_URL`, else `https://api.hiapi.ai/v1`."""
+    base_url: str = Field(
+        default_factory=from_env(["HIAPI_BASE_URL", "HIAPI_API_BASE"], default=DEFAULT_BASE_URL)
+    )
+    """API base URL; read from `HIAPI_BASE_URL` (or `HIAPI_API_BASE`), else
+    `https://api.hiapi.ai/v1`."""
     timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT
     """Per-request timeout."""
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
