@@ -193,8 +193,10 @@ class ChatHiAPI(BaseChatModel):
             API base URL; read from `HIAPI_BASE_URL` (or `HIAPI_API_BASE`), else
             `https://api.hiapi.ai/v1`.
         timeout:
-            Timeout for requests, in seconds or an `httpx.Timeout` (`request_timeout=`
-            works too); the default allows for slow image models.
+            Timeout for requests: seconds (every phase and the whole call), an
+            `httpx.Timeout`, or a `HiAPITimeout` whose `total` bounds the whole call,
+            retries included (`request_timeout=` works too); the default allows for slow
+            image models.
         max_retries:
             Max number of retries for rate limits, 5xx answers and connection errors
             (jittered backoff, `Retry-After` honoured).

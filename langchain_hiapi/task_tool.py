@@ -487,12 +487,102 @@ class HiAPITaskTool(TaskToolBase):
     its code, invalid input naming the field, quota, rate limit after retries, a task
     still running at `wait_timeout`) come back as tool-error text; an invalid key raises.
 
-    Example:
+    Setup:
+        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
+
+        ```bash
+        pip install -U langchain-hiapi
+        export HIAPI_API_KEY="your-api-key"
+        ```
+
+    Key init args:
+        model:
+            Any HiAPI task model: image (`seedream-5.0-pro/text-to-image`, ...), video
+            (`kling-3.0-omni/text-to-video`, ...) or audio. An `x@route` suffix selects a
+            model route.
+        save_dir:
+            Where outputs are saved (files are never overwritten). `None`: nothing is
+            saved and the artifact carries the URLs (they expire after about 7 days).
+        include_base64:
+            Also put image outputs' bytes (base64) into the artifact.
+        wait_timeout:
+            Seconds to wait for the task; a task still running then is reported to the
+            agent, not cancelled.
+        poll_interval:
+            First pause between status polls (it grows, with jitter).
+        storage:
+            `"persistent"` keeps outputs on HiAPI beyond 7 days (billed).
+        name, description:
+            Default: `hiapi_<model>` and a text built from the model's kind and schema.
+        api_key, base_url, timeout, max_retries:
+            Connection settings (`HIAPI_API_KEY` / `HIAPI_BASE_URL` by default), or
+            `tasks=HiAPITasks(...)` to use a ready client.
+
+    Instantiate:
         ```python
         from langchain_hiapi import HiAPITaskTool
 
-        tool = HiAPITaskTool(model="seedream-5.0-pro/text-to-image", save_dir="images/")
-        tool.args  # prompt, aspect_ratio (enum), quality (basic/high), output_format
+        tool = HiAPITaskTool(
+            model="seedream-5.0-pro/text-to-image",
+            save_dir="images/",
+            # wait_timeout=600,
+            # api_key="...",
+        )
+        tool.name, sorted(tool.args)
+        ```
+
+        ```text
+        ('hiapi_seedream-5_0-pro_text-to-image',
+         ['aspect_ratio', 'output_format', 'prompt', 'quality'])
+        ```
+
+    Invoke with args:
+        ```python
+        tool.invoke({"prompt": "a red fox in the snow", "quality": "high"})
+        ```
+
+        ```text
+        'HiAPI task tk-hiapi-01M8F5H6... finished with seedream-5.0-pro/text-to-image:
+        image saved to images/output-tk-hiapi-01M8F5H6....png (expires 2026-12-04 18:50 UTC).'
+        ```
+
+    Invoke with ToolCall:
+        ```python
+        message = tool.invoke(
+            {
+                "type": "tool_call",
+                "id": "1",
+                "name": tool.name,
+                "args": {"prompt": "a lighthouse at dusk", "aspect_ratio": "16:9"},
+            }
+        )
+        message.artifact["paths"], message.artifact["expire_at"]
+        ```
+
+        ```text
+        (['images/output-tk-hiapi-01M8F5H6W7JDKXNGX2JM6BSP6F.png'], 1796410253)
+        ```
+
+        An argument outside the schema (an unknown field, a value not in an enum) comes
+        back to the agent as a tool error naming the field and the allowed values.
+
+    Async:
+        ```python
+        await tool.ainvoke({"prompt": "a red fox in the snow"})
+        ```
+
+    Use within an agent:
+        ```python
+        from langchain.agents import create_agent
+
+        from langchain_hiapi import ChatHiAPI
+
+        video = HiAPITaskTool(model="kling-3.0-omni/text-to-video", save_dir="videos/")
+        agent = create_agent(model=ChatHiAPI(model="gpt-4o-mini"), tools=[tool, video])
+        result = agent.invoke(
+            {"messages": [{"role": "user", "content": "Draw a lighthouse at dusk"}]}
+        )
+        result["messages"][-1].text
         ```
     """
 

@@ -328,13 +328,18 @@ class HiAPIImageGenerationTool(BaseTool):
     Key init args:
         model:
             HiAPI image model: `Nano-Banana` (default), `Nano-Banana-2`,
-            `Nano-Banana-Pro`, `gpt-image-2` or an images-API model.
+            `Nano-Banana-Pro`, `gpt-image-2`, any task-API image model
+            (`seedream-5.0-pro/text-to-image`, ...) or an images-API model.
+        image_route:
+            `"auto"` (by the catalogue, as above), or `"chat"`, `"tasks"`, `"images"`.
         image_config:
             Default `aspect_ratio` / `image_size`; the call's arguments override them.
         save_dir:
             Directory the images are saved in (unique names, never overwriting a file).
         return_images_in_content:
             Also put the image blocks into the tool message, for vision-capable agents.
+        include_base64:
+            Put the images' base64 into the artifact (it always has URLs and paths).
         allow_input_images:
             Offer the `images` argument (editing); `False` keeps the LLM away from files.
         image_dirs:
@@ -389,7 +394,29 @@ class HiAPIImageGenerationTool(BaseTool):
         (['images/image-2.png'], [(1344, 768)])
         ```
 
-        `message.artifact["images"]` holds the standard image blocks (base64).
+        `message.artifact` also holds the image blocks (base64 only with
+        `include_base64=True`), the URLs and `expire_at` of task-API images, the `task_id`
+        and the `route` taken.
+
+    Task-API models:
+        ```python
+        seedream = HiAPIImageGenerationTool(
+            model="seedream-5.0-pro/text-to-image", save_dir="images/"
+        )
+        result = seedream.invoke(
+            {
+                "type": "tool_call",
+                "id": "2",
+                "name": seedream.name,
+                "args": {"prompt": "a lighthouse at dusk", "aspect_ratio": "16:9"},
+            }
+        )
+        result.artifact["route"], result.artifact["task_id"]
+        ```
+
+        ```text
+        ('tasks', 'tk-hiapi-01M8F5H6W7JDKXNGX2JM6BSP6F')
+        ```
 
     Edit an image:
         ```python

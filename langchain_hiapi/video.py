@@ -572,22 +572,113 @@ class HiAPIVideoGenerationTool(TaskToolBase):
     on come back as tool-error text; an invalid key raises.
 
     Setup:
-        Install `langchain-hiapi` and set `HIAPI_API_KEY`.
+        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
 
-    Example:
+        ```bash
+        pip install -U langchain-hiapi
+        export HIAPI_API_KEY="your-api-key"
+        ```
+
+    Key init args:
+        model:
+            Video model (default `seedance-2.0`; also `seedance-2.0-fast`,
+            `kling-3.0-omni/text-to-video`, `happyhorse-1-0`, ...).
+        duration, aspect_ratio, resolution:
+            Defaults when the call gives none (checked against the model's schema).
+        save_dir:
+            Where videos are written (default `videos`; files are never overwritten).
+        wait_timeout:
+            Seconds to wait for the video (900 by default); a task still running then
+            is reported to the agent, not cancelled.
+        poll_interval:
+            First pause between status polls (it grows, with jitter).
+        storage:
+            `"persistent"` keeps outputs on HiAPI beyond 7 days (billed).
+        api_key, base_url, timeout, max_retries:
+            Connection settings (`HIAPI_API_KEY` / `HIAPI_BASE_URL` by default), or
+            `tasks=HiAPITasks(...)` to use a ready client.
+
+    Instantiate:
         ```python
         from langchain_hiapi import HiAPIVideoGenerationTool
 
-        tool = HiAPIVideoGenerationTool(model="seedance-2.0", save_dir="videos")
+        tool = HiAPIVideoGenerationTool(
+            model="seedance-2.0",
+            resolution="720p",
+            save_dir="videos",
+            # wait_timeout=900,
+            # api_key="...",
+        )
+        ```
+
+    Invoke with args:
+        ```python
+        tool.invoke({"prompt": "a paper boat on a rainy street", "duration": 5})
+        ```
+
+        ```text
+        'Generated a video with seedance-2.0 (task tk-hiapi-01M8F5H6...), saved to
+        videos/video-tk-hiapi-01M8F5H6....mp4; its URL expires 2026-12-04 18:50 UTC.'
+        ```
+
+    Invoke with ToolCall:
+        ```python
         message = tool.invoke(
             {
                 "type": "tool_call",
                 "id": "1",
                 "name": tool.name,
-                "args": {"prompt": "a paper boat on a rainy street", "duration": 5},
+                "args": {"prompt": "a paper boat on a rainy street", "aspect_ratio": "9:16"},
             }
         )
-        print(message.content, message.artifact["path"])
+        message.artifact["path"], message.artifact["outputs"][0]["url"]
+        ```
+
+        ```text
+        ('videos/video-tk-hiapi-01M8F5H6TZTXVKFSQCRYT9ABV9.mp4',
+         'https://cdn.hiapi.ai/tasks/tk-hiapi-01M8F5H6TZTXVKFSQCRYT9ABV9/0.mp4')
+        ```
+
+    Progress events:
+        ```python
+        from langchain_core.callbacks import BaseCallbackHandler
+
+
+        class PrintProgress(BaseCallbackHandler):
+            def on_custom_event(self, name, data, **kwargs):
+                if name == "hiapi_video_progress":
+                    print(data["status"])
+
+
+        tool.invoke(
+            {"prompt": "a paper boat on a rainy street"},
+            config={"callbacks": [PrintProgress()]},
+        )
+        ```
+
+        ```text
+        queued
+        handling
+        archiving
+        success
+        ```
+
+    Async:
+        ```python
+        await tool.ainvoke({"prompt": "a paper boat on a rainy street"})
+        ```
+
+    Use within an agent:
+        ```python
+        from langchain.agents import create_agent
+
+        from langchain_hiapi import ChatHiAPI
+
+        agent = create_agent(model=ChatHiAPI(model="gpt-4o-mini"), tools=[tool])
+        result = agent.invoke(
+            {"messages": [{"role": "user", "content": "Make a video of a paper boat"}]}
+        )
+        result["messages"][-1].text
         ```
     """
 

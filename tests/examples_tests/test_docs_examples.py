@@ -39,6 +39,8 @@ PAGES = ("hiapi.mdx", "hiapi_provider.mdx")
 DOCSTRINGS = (
     "langchain_hiapi.chat_models:ChatHiAPI",
     "langchain_hiapi.tools:HiAPIImageGenerationTool",
+    "langchain_hiapi.video:HiAPIVideoGenerationTool",
+    "langchain_hiapi.task_tool:HiAPITaskTool",
     "langchain_hiapi.tasks:HiAPITasks",
     "langchain_hiapi.tasks:AsyncHiAPITasks",
 )
