@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import importlib
 import inspect
 import re
@@ -23,8 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from langchain_core.callbacks import BaseCallbackManager
+from langchain_core.tools import BaseTool
 
 from langchain_hiapi import _flows
 from langchain_hiapi.tasks import AsyncHiAPITasks, HiAPITasks
@@ -124,7 +128,7 @@ def run_document(text: str, where: str) -> int:
         for index, block in enumerate(blocks, 1):
             label = f"{where}, python block {index} (line {block.line}): {_first_line(block)}"
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), _tool_errors_raise():
                     warnings.simplefilter("error")
                     for category in (DeprecationWarning, PendingDeprecationWarning):
                         warnings.simplefilter("default", category)
@@ -138,6 +142,47 @@ def run_document(text: str, where: str) -> int:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
     return len(blocks)
+
+
+@contextlib.contextmanager
+def _tool_errors_raise() -> Iterator[None]:
+    """Tools the example calls itself raise instead of answering with error text.
+
+    Our tools turn errors an agent can act on (a bad argument, a failed task) into the
+    tool's text result, which an example would print happily; called directly by an
+    example, that is a broken example. `handle_tool_error` / `handle_validation_error` are
+    public fields, switched off for the duration of each such `run` / `arun`. A tool an
+    agent calls (inside a parent run) keeps them: reading the error and trying again is
+    the agent loop working (the emulator's model fills every optional argument).
+    """
+    run, arun = BaseTool.run, BaseTool.arun
+
+    @contextlib.contextmanager
+    def strict(tool: BaseTool, kwargs: dict[str, Any]) -> Iterator[None]:
+        callbacks = kwargs.get("callbacks")
+        if isinstance(callbacks, BaseCallbackManager) and callbacks.parent_run_id is not None:
+            yield
+            return
+        saved = tool.handle_tool_error, tool.handle_validation_error
+        tool.handle_tool_error = tool.handle_validation_error = False
+        try:
+            yield
+        finally:
+            tool.handle_tool_error, tool.handle_validation_error = saved
+
+    def strict_run(self: BaseTool, *args: Any, **kwargs: Any) -> Any:
+        with strict(self, kwargs):
+            return run(self, *args, **kwargs)
+
+    async def strict_arun(self: BaseTool, *args: Any, **kwargs: Any) -> Any:
+        with strict(self, kwargs):
+            return await arun(self, *args, **kwargs)
+
+    with (
+        mock.patch.object(BaseTool, "run", strict_run),
+        mock.patch.object(BaseTool, "arun", strict_arun),
+    ):
+        yield
 
 
 def _run_block(
@@ -257,6 +302,43 @@ def test_a_python_fence_the_pattern_misses_is_refused() -> None:
     text = "    ```python\n    x = 1\n```\n"  # closing fence at another indent
     with pytest.raises(DocExampleError, match="1 python fences but 0"):
         python_blocks(text, "doc.md")
+
+
+def test_a_tool_error_fails_the_example() -> None:
+    # The tool would answer with the error text; in an example that must fail.
+    text = (
+        "```python\nfrom langchain_core.tools import ToolException, tool\n\n"
+        "@tool\ndef broken(x: int) -> str:\n    '''Fails.'''\n"
+        "    raise ToolException('task failed: quota')\n\n"
+        "broken.handle_tool_error = True\nbroken.invoke({'x': 1})\n```\n"
+    )
+    with pytest.raises(DocExampleError, match="ToolException: task failed: quota"):
+        run_document(text, "doc.md")
+
+
+def test_a_tool_called_inside_a_run_may_answer_with_an_error() -> None:
+    # As an agent's tool node does: the error text goes back to the model.
+    text = (
+        "```python\nfrom langchain_core.runnables import RunnableLambda\n"
+        "from langchain_core.tools import ToolException, tool\n\n"
+        "@tool\ndef broken(x: int) -> str:\n    '''Fails.'''\n"
+        "    raise ToolException('try again')\n\n"
+        "broken.handle_tool_error = True\n"
+        "chain = RunnableLambda(lambda x: broken.invoke({'x': x}))\n"
+        "assert chain.invoke(1) == 'try again'\n```\n"
+    )
+    assert run_document(text, "doc.md") == 1
+
+
+def test_an_invalid_tool_argument_fails_the_example() -> None:
+    text = (
+        "```python\nfrom langchain_core.tools import tool\n\n"
+        "@tool\ndef double(x: int) -> int:\n    '''Doubles.'''\n    return 2 * x\n\n"
+        "double.handle_validation_error = 'bad arguments'\n"
+        "double.invoke({'x': 'many'})\n```\n"
+    )
+    with pytest.raises(DocExampleError, match="ValidationError"):
+        run_document(text, "doc.md")
 
 
 def test_a_document_without_examples_is_refused() -> None:
