@@ -56,6 +56,7 @@ __all__ = [
     "download_flow",
     "get_flow",
     "list_flow",
+    "poll_many_flow",
     "run_flow",
     "task_path",
     "wait_flow",
@@ -480,30 +481,18 @@ def wait_many_flow(
     detail_only: set[str] = set()
     failures = 0
 
-    def seen(task: Task) -> Flow[None]:
-        old = latest.get(task.id)
-        latest[task.id] = task
-        if on_update is not None and (old is None or old.status != task.status):
-            yield Notify(on_update, task)
-
     while True:
         pending = [i for i in dict.fromkeys(order) if i not in finished]
         throttle: float | None = None
         try:
-            listed = yield from _scan_list(
-                [i for i in pending if i not in detail_only], latest, page_size
-            )
-            for task in listed.values():
-                yield from seen(task)
-            detail_only.update(i for i in pending if i not in detail_only and i not in listed)
+            polled = yield from poll_many_flow(pending, latest, detail_only, page_size)
+            for task in polled.values():
+                old = latest.get(task.id)
+                latest[task.id] = task
+                if on_update is not None and (old is None or old.status != task.status):
+                    yield Notify(on_update, task)
             for task_id in pending:
                 current = latest.get(task_id)
-                needs_detail = task_id in detail_only or (
-                    current is not None and current.succeeded and not current.outputs
-                )
-                if needs_detail:
-                    current = yield from get_flow(task_id)
-                    yield from seen(current)
                 if current is not None and current.is_terminal:
                     finished[task_id] = current
             failures = 0
@@ -528,6 +517,40 @@ def wait_many_flow(
                 )
             delay = min(delay, deadline - now)
         yield Sleep(delay)
+
+
+def poll_many_flow(
+    pending: Sequence[str],
+    latest: Mapping[str, Task],
+    detail_only: set[str],
+    page_size: int = LIST_PAGE_SIZE,
+) -> Flow[dict[str, Task]]:
+    """One polling round over many tasks, mostly from the list endpoint.
+
+    Scans `GET /v1/tasks` pages (newest first) until every pending task is seen, the list
+    ends, or the page reaches tasks older than the oldest pending one. A task not found that
+    way is added to `detail_only` and read with `GET /v1/tasks/:id` from then on; a task the
+    list shows succeeded without outputs is read once in detail too.
+
+    Args:
+        pending: The tasks to poll (distinct ids).
+        latest: The last known state of tasks (their creation times bound the scan).
+        detail_only: Tasks to read in detail; updated in place.
+        page_size: Tasks per list page.
+
+    Returns:
+        The current state of every polled task, by id.
+    """
+    listed = yield from _scan_list([i for i in pending if i not in detail_only], latest, page_size)
+    detail_only.update(i for i in pending if i not in detail_only and i not in listed)
+    polled = dict(listed)
+    for task_id in pending:
+        current = listed.get(task_id)
+        if task_id in detail_only or (
+            current is not None and current.succeeded and not current.outputs
+        ):
+            polled[task_id] = yield from get_flow(task_id)
+    return polled
 
 
 def _scan_list(
@@ -566,11 +589,13 @@ def download_flow(
     *,
     types: Iterable[str] | None = None,
     max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+    name: str | None = None,
 ) -> Flow[list[Path]]:
     """Downloads a successful task's outputs (all, or those of the given `types`).
 
-    Files are named `<task id>-<type><ext>` (`-2`, `-3`, ... when taken), each written
-    atomically. Every output is checked for expiry before the first download starts.
+    Files are named `<task id>-<type><ext>` (or `<name>-<type><ext>`; `-2`, `-3`, ... when
+    taken), each written atomically. Every output is checked for expiry before the first
+    download starts.
 
     Returns:
         The paths written, in output order.
@@ -598,7 +623,8 @@ def download_flow(
             raise OutputExpiredError(task.id, output.type, output.expire_at, now=now)
     paths: list[Path] = []
     for output in outputs:
-        stem = f"{safe_stem(task.id, 'task')}-{safe_stem(output.type, 'output')}"
+        prefix = safe_stem(task.id if name is None else name, "task")
+        stem = f"{prefix}-{safe_stem(output.type, 'output')}"
         fetched = yield Fetch(output.url, dest_dir, stem, max_bytes)
         paths.append(fetched.path)
     return paths
