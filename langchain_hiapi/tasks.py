@@ -220,7 +220,9 @@ class HiAPITasks(_TaskClientBase):
             thanks to its idempotency key).
         adaptive_rate_limit:
             Pace requests with the key's shared adaptive rate limiter (learns the allowed
-            rate from 429s), like `ChatHiAPI(adaptive_rate_limit=True)`.
+            rate from 429s; absorbed 429s do not count against `max_retries`). On by
+            default; it paces on the real clock, so turn it off when you inject a `sleep`
+            that does not really wait.
         default_headers:
             Extra headers for every API request (never sent to other hosts).
         http_client:
@@ -369,7 +371,7 @@ class HiAPITasks(_TaskClientBase):
         http_async_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         client: HiAPIClient | None = None,
-        adaptive_rate_limit: bool = False,
+        adaptive_rate_limit: bool = True,
         poll_interval: float = POLL_INITIAL,
         max_poll_interval: float = POLL_MAX,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -659,7 +661,7 @@ class AsyncHiAPITasks(_TaskClientBase):
         http_async_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         client: HiAPIClient | None = None,
-        adaptive_rate_limit: bool = False,
+        adaptive_rate_limit: bool = True,
         poll_interval: float = POLL_INITIAL,
         max_poll_interval: float = POLL_MAX,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,

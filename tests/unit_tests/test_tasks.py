@@ -143,6 +143,8 @@ class TaskServer:
 
 def make(mode: str, server: TaskServer, **kwargs: Any) -> HiAPITasks | AsyncHiAPITasks:
     transport = httpx.MockTransport(server)
+    # The shared limiter paces on the real clock, which the no-op sleeps here never advance.
+    kwargs.setdefault("adaptive_rate_limit", False)
     if mode == "sync":
         return HiAPITasks(
             api_key=KEY,
@@ -371,10 +373,11 @@ async def test_clients_passed_in_stay_open() -> None:
     assert not async_http.is_closed
 
 
-def test_adaptive_rate_limit_is_opt_in() -> None:
-    assert HiAPITasks(api_key=KEY, base_url=BASE).client.rate_limiter is None
-    paced = HiAPITasks(api_key=KEY, base_url=BASE, adaptive_rate_limit=True)
-    again = AsyncHiAPITasks(api_key=KEY, base_url=BASE, adaptive_rate_limit=True)
+def test_adaptive_rate_limit_is_on_by_default() -> None:
+    off = HiAPITasks(api_key=KEY, base_url=BASE, adaptive_rate_limit=False)
+    assert off.client.rate_limiter is None
+    paced = HiAPITasks(api_key=KEY, base_url=BASE)
+    again = AsyncHiAPITasks(api_key=KEY, base_url=BASE)
     assert paced.client.rate_limiter is not None
     assert paced.client.rate_limiter is again.client.rate_limiter  # shared per key
 
