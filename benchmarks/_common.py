@@ -8,7 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,14 +36,27 @@ class Emulator:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
 
+    def stats(self) -> dict[str, Any]:
+        """The emulator's counters (`GET /_emulator/stats`)."""
+        import httpx
+
+        url = self.base_url.removesuffix("/v1") + "/_emulator/stats"
+        reply = httpx.get(url, headers=self.auth, timeout=30)
+        reply.raise_for_status()
+        return dict(reply.json())
+
 
 @contextlib.contextmanager
-def emulator_process(*, latency: float = 0.0, full_size: bool = False) -> Iterator[Emulator]:
+def emulator_process(
+    *, latency: float = 0.0, full_size: bool = False, extra: Sequence[str] = ()
+) -> Iterator[Emulator]:
     """Run the emulator CLI in its own process (never in-process: a threaded server that
-    shares the GIL with the client measures the GIL, not the client)."""
+    shares the GIL with the client measures the GIL, not the client). `extra` are more CLI
+    flags (task timing, rate limits)."""
     args = [PYTHON, "-m", "langchain_hiapi.testing", "--port", "0", "--latency", str(latency)]
     if full_size:
         args += ["--full-size", "--noise"]
+    args += list(extra)
     proc = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
     )
@@ -69,6 +82,15 @@ def emulator_process(*, latency: float = 0.0, full_size: bool = False) -> Iterat
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The `share` (0..1) percentile, nearest rank."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))
+    return ordered[rank]
 
 
 def stats(values: list[float]) -> dict[str, Any]:

@@ -61,6 +61,8 @@ _EPSILON = 1e-9
 # Waits of up to this many slots (two, with room for rounding) are slept in one go; longer
 # ones in halving naps.
 _FULL_NAP_SLOTS = 2.5
+# Longest nap before the first 429, while the rate may still grow fast.
+_SLOW_START_NAP = 0.25
 # The accepted rate since a cut is trusted from this many successes over this many seconds.
 _MIN_ACCEPTED = 4
 _MIN_SPAN = 0.5
@@ -237,7 +239,12 @@ class AdaptiveRate:
                 self._last_sent = self._virtual
                 return 0.0, ticket
             wait = ahead / self._rate
-            return (wait if ahead <= _FULL_NAP_SLOTS else wait / 2), ticket
+            if ahead > _FULL_NAP_SLOTS:
+                wait /= 2
+                if self._ceiling is None:
+                    # Slow start may multiply the rate within a second: look again soon.
+                    wait = min(wait, _SLOW_START_NAP)
+            return wait, ticket
 
     def on_reply(self, ticket: _Ticket, status_code: int) -> None:
         """Learn from the status of a reply to a request sent with ``ticket``."""

@@ -157,10 +157,23 @@ def test_requests_are_spaced_at_the_rate() -> None:
     assert waits[0] == 0
     assert waits[1] == pytest.approx(0.25)
     assert waits[2] == pytest.approx(0.5)
-    # The far ones nap half-way first (the rate may change meanwhile), then the rest.
-    assert waits[5] == pytest.approx(1.25 / 2)
+    # The far ones nap first (the rate may change meanwhile): in slow start at most 0.25 s.
+    assert waits[5] == pytest.approx(0.25)
     times = [clock.now] + [send(g, clock) for g in gates[1:]]
     assert times == pytest.approx([100.0, 100.25, 100.5, 100.75, 101.0, 101.25])
+
+
+def test_far_slots_are_approached_in_halving_naps_after_slow_start() -> None:
+    clock = Clock()
+    r = rate(clock, initial_rate=10.0, margin=0.05)
+    first = RequestGate(r)
+    send(first, clock)
+    first.record(429)  # slow start over: 9.5/s
+    gates = [RequestGate(r) for _ in range(20)]
+    waits = [g.wait_time() for g in gates]
+    assert waits[0] == pytest.approx(1 / 9.5)
+    assert waits[19] == pytest.approx(20 / 9.5 / 2)  # half-way first, however far
+    assert send(gates[19], clock) - 100.0 == pytest.approx(20 / 9.5)
 
 
 def test_no_burst_after_idle_time() -> None:
