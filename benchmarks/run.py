@@ -1,10 +1,12 @@
-"""Benchmarks for langchain-hiapi: `python benchmarks/run.py` (about 1.5 minutes).
+"""Benchmarks for langchain-hiapi: `python benchmarks/run.py` (about 6 minutes).
 
 Cases (each against the emulator running in its own process, on loopback):
   P1  per-call overhead of a sequential invoke (raw httpx, ChatHiAPI, ChatOpenAI)
   P2  a 2K noise image (~16 MB of base64 in one SSE line): time to decoded bytes, memory
   P3  256 requests, 100 ms server latency, max_concurrency 64: abatch / batch
   P4  cold import time
+  P5  bulk polling: 500 tasks ending over ~30 s: polls per task, detection delay
+  P6  300 generations through a rate-limited key: wall vs ideal, 429 share, failed items
 
 Prints one table per case and the target verdicts, and writes everything as JSON to
 benchmarks/results/latest.json (or --out). `--smoke` runs tiny counts (CI; no timings
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emulator_process, fmt_seconds, table
 
-CASES = ("P1", "P2", "P3", "P4")
+CASES = ("P1", "P2", "P3", "P4", "P5", "P6")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 
 FULL = {
@@ -36,12 +38,16 @@ FULL = {
     "P2": {"rounds": 5, "full_size": True},
     "P3": {"requests": 256, "concurrency": 64, "rounds": 5, "latency": 0.1},
     "P4": {"rounds": 5, "warmup": True},
+    "P5": {"tasks": 500, "base": 1.0, "spread": 29.0},
+    "P6": {"items": 300, "create_rate": 10.0, "poll_rate": 5.0, "burst": 3, "task_seconds": 0.5},
 }
 SMOKE = {
     "P1": {"calls": 10, "rounds": 2},
     "P2": {"rounds": 1, "full_size": False},
     "P3": {"requests": 16, "concurrency": 4, "rounds": 1, "latency": 0.01},
     "P4": {"rounds": 1, "warmup": False},
+    "P5": {"tasks": 6, "base": 0.2, "spread": 0.4},
+    "P6": {"items": 6, "create_rate": 50.0, "poll_rate": 50.0, "burst": 3, "task_seconds": 0.1},
 }
 
 
@@ -88,7 +94,25 @@ def run_p4(cfg: dict[str, Any]) -> dict[str, Any]:
     return p4_import.run(rounds=cfg["rounds"], warmup=cfg["warmup"])
 
 
-RUNNERS = {"P1": run_p1, "P2": run_p2, "P3": run_p3, "P4": run_p4}
+def run_p5(cfg: dict[str, Any]) -> dict[str, Any]:
+    import p5_bulk_polling
+
+    return p5_bulk_polling.run(tasks=cfg["tasks"], base=cfg["base"], spread=cfg["spread"])
+
+
+def run_p6(cfg: dict[str, Any]) -> dict[str, Any]:
+    import p6_rate_limit
+
+    return p6_rate_limit.run(
+        items=cfg["items"],
+        create_rate=cfg["create_rate"],
+        poll_rate=cfg["poll_rate"],
+        burst=cfg["burst"],
+        task_seconds=cfg["task_seconds"],
+    )
+
+
+RUNNERS = {"P1": run_p1, "P2": run_p2, "P3": run_p3, "P4": run_p4, "P5": run_p5, "P6": run_p6}
 
 
 def _check(case: str, metric: str, value: float | None, limit: float) -> dict[str, Any]:
@@ -121,6 +145,19 @@ def targets(cases: dict[str, Any]) -> list[dict[str, Any]]:
     if "P4" in cases:
         entry = cases["P4"]["contenders"]["langchain_hiapi (ChatHiAPI)"]
         out.append(_check("P4", "import time / floor", entry["ratio_vs_floor"], 1.1))
+    if "P5" in cases:
+        entry = cases["P5"]["contenders"]["bulk job (list rounds)"]
+        out.append(
+            _check("P5", "bulk job polling requests / finished task", entry["polls_per_task"], 1.0)
+        )
+        out.append(_check("P5", "bulk job detection delay p95 (s)", entry["delay_p95"], 2.0))
+    if "P6" in cases:
+        entry = cases["P6"]["contenders"]["bulk job (agenerate_many)"]
+        out.append(_check("P6", "bulk job wall / ideal", entry["wall_over_ideal"], 1.15))
+        out.append(
+            _check("P6", "bulk job share of requests answered 429", entry["share_429"], 0.05)
+        )
+        out.append(_check("P6", "bulk job items failed", entry["failed_items"], 0))
     return out
 
 
@@ -161,6 +198,35 @@ def report(cases: dict[str, Any], verdicts: list[dict[str, Any]]) -> str:
         p4 = cases["P4"]
         rows = _rows(p4["contenders"], "ratio_vs_floor")
         parts.append(table(f"P4 {p4['description']}", [*head, "vs floor"], rows))
+    if "P5" in cases:
+        p5 = cases["P5"]
+        rows = [
+            [
+                name,
+                f"{e['polls_per_task']:.2f}",
+                f"{e['delay_median']:.2f} s",
+                f"{e['delay_p95']:.2f} s",
+                f"{e['delay_max']:.2f} s",
+                f"{e['wall_seconds']:.1f} s",
+            ]
+            for name, e in p5["contenders"].items()
+        ]
+        header = ["contender", "polls / task", "delay median", "delay p95", "delay max", "wall"]
+        parts.append(table(f"P5 {p5['description']}", header, rows))
+    if "P6" in cases:
+        p6 = cases["P6"]
+        rows = [
+            [
+                name,
+                f"{e['wall_seconds']:.1f} s",
+                f"{e['wall_over_ideal']:.2f}x",
+                f"{e['share_429']:.1%} ({e['rate_limited']}/{e['requests']})",
+                str(e["failed_items"]),
+            ]
+            for name, e in p6["contenders"].items()
+        ]
+        header = ["contender", "wall", "vs ideal", "429s / requests", "items failed"]
+        parts.append(table(f"P6 {p6['description']}", header, rows))
     rows = [
         [
             v["case"],

@@ -6,7 +6,9 @@ HiAPI publishes no numeric limits, counts them per API key, and answers 429 with
 an :class:`AdaptiveRate` for its class (``"create"``, ``"poll"``, ``"chat"``), which spaces
 request starts at a learned rate:
 
-* before the first 429 the rate grows exponentially while requests queue for it (slow start);
+* the rate grows exponentially while requests queue for it (slow start) until two 429s come
+  close together (a lone one may be two requests bunched on the network: step back a little,
+  keep growing);
 * a 429 is handled once per congestion episode (429s of requests sent before the last cut were
   paced at the old rate and do not cut again). Tripped close to what the server accepted
   since the previous cut (a strict limit trips as soon as the pace passes it), the rate
@@ -66,6 +68,8 @@ _SLOW_START_NAP = 0.25
 # The accepted rate since a cut is trusted from this many successes over this many seconds.
 _MIN_ACCEPTED = 4
 _MIN_SPAN = 0.5
+# In slow start, a 429 within this many successes of the previous one ends it.
+_CONFIRM_SUCCESSES = 8
 
 
 @dataclass(frozen=True)
@@ -281,7 +285,15 @@ class AdaptiveRate:
         rate = self._rate
         accepted = self._accepted_rate()
         pause = 1.0
-        if self.cuts == 0 or (accepted is not None and rate <= accepted * (1 + 2 * s.margin)):
+        if self._ceiling is None:
+            # Slow start. One 429 may be the network's doing (two requests bunched on their
+            # way, however far apart they were sent): step back a little and keep growing.
+            # Slow start ends when another follows within a few successes.
+            if self.cuts > 0 and self._accepted < _CONFIRM_SUCCESSES:
+                self._ceiling = rate
+            target = rate * (1.0 - s.margin)
+            pause = 0.0
+        elif accepted is not None and rate <= accepted * (1 + 2 * s.margin):
             # The limit was crossed just now, close to what passed so far (a strict limit
             # trips as soon as the pace passes it): settle just below where it tripped.
             self._ceiling = rate
