@@ -45,6 +45,7 @@ from langchain_hiapi.limits import Limits
 from langchain_hiapi.timeouts import HiAPITimeout
 
 if TYPE_CHECKING:
+    from langchain_hiapi.bulk import BulkItem, BulkResult, agenerate_many, generate_many
     from langchain_hiapi.images_api import IMAGES_API_MODELS, agenerate_images, generate_images
     from langchain_hiapi.models import HiAPIModel, alist_models, list_models
     from langchain_hiapi.task_tool import HiAPITaskTool
@@ -83,6 +84,10 @@ _LAZY = {
     "TaskOutput": "langchain_hiapi.tasks",
     "TaskPage": "langchain_hiapi.tasks",
     "verify_webhook": "langchain_hiapi.webhooks",
+    "generate_many": "langchain_hiapi.bulk",
+    "agenerate_many": "langchain_hiapi.bulk",
+    "BulkItem": "langchain_hiapi.bulk",
+    "BulkResult": "langchain_hiapi.bulk",
 }
 
 
@@ -94,6 +99,8 @@ __all__ = [
     "AsyncHiAPITasks",
     "AuthenticationError",
     "BadRequestError",
+    "BulkItem",
+    "BulkResult",
     "ChatHiAPI",
     "ConflictError",
     "GeneratedImage",
@@ -133,9 +140,11 @@ __all__ = [
     "WebhookVerificationError",
     "__version__",
     "agenerate_images",
+    "agenerate_many",
     "agenerate_video",
     "alist_models",
     "generate_images",
+    "generate_many",
     "generate_video",
     "get_images",
     "list_models",

@@ -20,7 +20,7 @@ def test_tools_and_video_are_imported_lazily() -> None:
         "import sys, langchain_hiapi\n"
         "lazy = ['langchain_hiapi.tools', 'langchain_hiapi.video', 'langchain_hiapi.images_api',"
         " 'langchain_hiapi.models', 'langchain_hiapi.testing', 'langchain_hiapi.tasks',"
-        " 'langchain_hiapi.webhooks', 'langchain_hiapi.catalogue']\n"
+        " 'langchain_hiapi.webhooks', 'langchain_hiapi.catalogue', 'langchain_hiapi.bulk']\n"
         "assert not [m for m in lazy if m in sys.modules], [m for m in lazy if m in sys.modules]\n"
         "langchain_hiapi.HiAPIVideoGenerationTool\n"
         "assert 'langchain_hiapi.video' in sys.modules\n"
@@ -29,6 +29,8 @@ def test_tools_and_video_are_imported_lazily() -> None:
         "assert 'langchain_hiapi.webhooks' not in sys.modules\n"
         "langchain_hiapi.verify_webhook\n"
         "assert 'langchain_hiapi.webhooks' in sys.modules\n"
+        "langchain_hiapi.generate_many\n"
+        "assert 'langchain_hiapi.bulk' in sys.modules\n"
     )
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
@@ -70,3 +72,10 @@ def test_task_api_names_issue_11_lists() -> None:
     for cls in (TaskFailedError, TaskWaitTimeout, IdempotencyKeyMismatchError):
         assert issubclass(cls, langchain_hiapi.HiAPIError)
     assert issubclass(WebhookVerificationError, langchain_hiapi.HiAPIError)
+
+
+def test_bulk_names_are_exported() -> None:
+    from langchain_hiapi import BulkItem, BulkResult, agenerate_many, bulk, generate_many
+
+    assert (bulk.generate_many, bulk.agenerate_many) == (generate_many, agenerate_many)
+    assert (bulk.BulkItem, bulk.BulkResult) == (BulkItem, BulkResult)
