@@ -257,7 +257,7 @@ class AdaptiveRate:
             sent_at = ticket.sent_at if ticket.sent_at is not None else now
             # Requests sent before the last cut were paced at the old rate: their replies
             # belong to the episode already reacted to.
-            current = sent_at >= self._last_cut
+            current = sent_at > self._last_cut
             if current:
                 self._first_sent = min(self._first_sent, sent_at)
                 self._replied_until = max(self._replied_until, sent_at)

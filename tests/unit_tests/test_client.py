@@ -893,13 +893,15 @@ async def test_limiter_absorbs_429s_without_spending_retries(mode: str) -> None:
     assert create.rate_limited == 6 and create.successes == 1
     assert create.rate < DEFAULT_RATE_SETTINGS["create"].initial_rate
     # Every wait was the limiter's pacing, never the retry backoff: one slot at 95 % of the
-    # start rate after the first 429, then two slots (one of pause for the server's emptied
-    # bucket) at 0.7 times the previous rate after each quick repeat.
+    # pace after each of the first two 429s (slow start steps back, then the limit is
+    # confirmed), then two slots (one of pause for the server's emptied bucket) at 0.7 times
+    # the previous pace after each quick repeat.
     s = DEFAULT_RATE_SETTINGS["create"]
     rates = [s.initial_rate * (1 - s.margin)]
-    for _ in range(5):
+    rates.append(rates[-1] * (1 - s.margin))
+    for _ in range(4):
         rates.append(rates[-1] * s.decrease)
-    expected = [1 / rates[0]] + [2 / r for r in rates[1:]]
+    expected = [1 / rates[0], 1 / rates[1]] + [2 / r for r in rates[2:]]
     assert clock.sleeps == pytest.approx(expected)
 
 

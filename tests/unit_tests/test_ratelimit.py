@@ -50,6 +50,15 @@ def rate(clock: Clock, **settings: float) -> AdaptiveRate:
     return AdaptiveRate(RateSettings(**settings), clock=clock)
 
 
+def end_slow_start(r: AdaptiveRate, clock: Clock) -> None:
+    """Two 429s in a row: the limit is confirmed, slow start is over."""
+    for _ in range(2):
+        g = RequestGate(r)
+        send(g, clock)
+        g.record(429)
+    assert r.ceiling is not None
+
+
 # -- classes, settings, registry ----------------------------------------------------------
 
 
@@ -166,14 +175,14 @@ def test_requests_are_spaced_at_the_rate() -> None:
 def test_far_slots_are_approached_in_halving_naps_after_slow_start() -> None:
     clock = Clock()
     r = rate(clock, initial_rate=10.0, margin=0.05)
-    first = RequestGate(r)
-    send(first, clock)
-    first.record(429)  # slow start over: 9.5/s
+    end_slow_start(r, clock)
+    pace = r.rate  # 10 * 0.95 * 0.95
+    start = clock.now
     gates = [RequestGate(r) for _ in range(20)]
     waits = [g.wait_time() for g in gates]
-    assert waits[0] == pytest.approx(1 / 9.5)
-    assert waits[19] == pytest.approx(20 / 9.5 / 2)  # half-way first, however far
-    assert send(gates[19], clock) - 100.0 == pytest.approx(20 / 9.5)
+    assert waits[0] == pytest.approx(1 / pace)
+    assert waits[19] == pytest.approx(20 / pace / 2)  # half-way first, however far
+    assert send(gates[19], clock) - start == pytest.approx(20 / pace)
 
 
 def test_no_burst_after_idle_time() -> None:
@@ -217,22 +226,41 @@ def test_slow_start_grows_only_when_requests_queue() -> None:
     assert r.successes == 3 and r.ceiling is None
 
 
-def test_first_429_settles_just_below_and_cuts_once_per_episode() -> None:
+def test_a_lone_429_in_slow_start_steps_back_and_growth_goes_on() -> None:
     clock = Clock()
-    r = rate(clock, initial_rate=10.0, margin=0.05, decrease=0.5)
+    r = rate(clock, initial_rate=10.0, margin=0.05, slow_start_gain=1.0)
     gates = [RequestGate(r) for _ in range(4)]
     for g in gates:
         send(g, clock)  # all four in flight at 10/s
     clock.now += 0.05
     assert gates[0].record(429) is True
-    assert r.rate == pytest.approx(9.5) and r.ceiling == 10.0 and r.cuts == 1
+    assert r.rate == pytest.approx(9.5) and r.ceiling is None and r.cuts == 1
     for g in gates[1:]:  # sent before the cut: the same episode
         g.record(429)
     assert r.rate == pytest.approx(9.5) and r.cuts == 1 and r.rate_limited == 4
+    # Successes far enough from it: it was a fluke (two requests bunched on the way).
+    for _ in range(10):
+        a, b = RequestGate(r), RequestGate(r)
+        send(a, clock)
+        send(b, clock)
+        a.record(200)
+        b.record(200)
+    assert r.ceiling is None and r.rate == pytest.approx(9.5 + 20)  # +1 per queued success
     late = RequestGate(r)
     send(late, clock)
-    late.record(429)  # sent after the cut, soon: still well above the limit
-    assert r.rate == pytest.approx(9.5 * 0.5) and r.cuts == 2
+    late.record(429)  # far from the last one: still not confirmed
+    assert r.ceiling is None and r.rate == pytest.approx(29.5 * 0.95)
+
+
+def test_two_close_429s_end_slow_start_and_a_third_cuts_deep() -> None:
+    clock = Clock()
+    r = rate(clock, initial_rate=10.0, margin=0.05, decrease=0.5)
+    end_slow_start(r, clock)
+    assert r.ceiling == pytest.approx(9.5) and r.rate == pytest.approx(9.5 * 0.95)
+    third = RequestGate(r)
+    send(third, clock)
+    third.record(429)  # soon after: still well above the limit
+    assert r.rate == pytest.approx(9.5 * 0.95 * 0.5) and r.cuts == 3
 
 
 def test_gentle_cut_keeps_the_schedule_a_deep_cut_pauses_a_slot() -> None:
@@ -244,26 +272,28 @@ def test_gentle_cut_keeps_the_schedule_a_deep_cut_pauses_a_slot() -> None:
     assert queued.wait_time() == pytest.approx(0.1)
     first.record(429)  # gentle: 9.5/s, no pause
     assert send(queued, clock) - 100.0 == pytest.approx(1 / 9.5)
+    queued.record(429)  # confirmed: 9.025/s, no pause either
     again = RequestGate(r)
-    assert again.wait_time() == pytest.approx(1 / 9.5)
-    queued.record(429)  # soon after: 4.75/s and one slot of pause for the emptied bucket
-    assert send(again, clock) - 100.0 == pytest.approx(1 / 9.5 + 2 / 4.75)
+    assert again.wait_time() == pytest.approx(1 / 9.025)
+    third = RequestGate(r)
+    assert third.wait_time() == pytest.approx(2 / 9.025)
+    send(again, clock)
+    again.record(429)  # soon after: 4.5125/s and one slot of pause for the emptied bucket
+    assert send(third, clock) - 100.0 == pytest.approx(1 / 9.5 + 1 / 9.025 + 2 / 4.5125)
 
 
 def test_after_running_past_the_limit_the_rate_settles_below_what_was_accepted() -> None:
     clock = Clock()
-    r = rate(clock, initial_rate=20.0, decrease=0.3, margin=0.05, probe=0.0, recovery=0.0)
-    first = RequestGate(r)
-    send(first, clock)
-    first.record(429)  # first cut: gentle, 19/s
-    # 24 requests at 19/s; the server accepted every other one, then the last is a 429.
+    r = rate(clock, initial_rate=21.0, decrease=0.3, margin=0.05, probe=0.0, recovery=0.0)
+    end_slow_start(r, clock)  # 21 * 0.95 * 0.95 = 18.95/s
+    # 24 requests at that pace; the server accepted every other one, then the last is a 429.
     gates = [RequestGate(r) for _ in range(24)]
     times = [send(g, clock) for g in gates]
     for g in gates[:-1:2]:
         g.record(200)
-    assert r.cuts == 1
-    gates[-1].record(429)
     assert r.cuts == 2
+    gates[-1].record(429)
+    assert r.cuts == 3
     accepted = 12 / (times[-1] - times[0])
     assert accepted == pytest.approx(9.5, rel=0.1)
     assert r.rate == pytest.approx(0.95 * accepted)
@@ -273,27 +303,23 @@ def test_after_running_past_the_limit_the_rate_settles_below_what_was_accepted()
 def test_tripping_close_to_the_accepted_rate_settles_just_below_it() -> None:
     clock = Clock()
     r = rate(clock, initial_rate=10.0, margin=0.05, probe=0.0, recovery=0.0)
-    first = RequestGate(r)
-    send(first, clock)
-    first.record(429)
+    end_slow_start(r, clock)
     pace = r.rate
-    for _ in range(20):  # all accepted at 9.5/s
+    for _ in range(20):  # all accepted at that pace
         g = RequestGate(r)
         send(g, clock)
         g.record(200)
     last = RequestGate(r)
     send(last, clock)
     last.record(429)
-    assert r.cuts == 2
+    assert r.cuts == 3
     assert r.ceiling == pytest.approx(pace) and r.rate == pytest.approx(pace * 0.95)
 
 
 def test_estimate_needs_enough_replies() -> None:
     clock = Clock()
     r = rate(clock, initial_rate=40.0, decrease=0.5, margin=0.05)
-    first = RequestGate(r)
-    send(first, clock)
-    first.record(429)
+    end_slow_start(r, clock)
     ok, limited = RequestGate(r), RequestGate(r)
     send(ok, clock)
     send(limited, clock)
@@ -306,13 +332,12 @@ def test_estimate_needs_enough_replies() -> None:
 def test_recovery_then_probe() -> None:
     clock = Clock()
     r = rate(clock, initial_rate=10.0, decrease=0.5, margin=0.1, recovery=0.5, probe=0.01)
-    g = RequestGate(r)
-    send(g, clock)
-    g.record(429)  # gentle: 9/s, ceiling 10
-    h = RequestGate(r)
-    send(h, clock)
-    h.record(429)  # soon after: 4.5/s, ceiling 9, so the target is 8.1
-    assert r.rate == pytest.approx(4.5)
+    end_slow_start(r, clock)  # ceiling 9, rate 8.1
+    deep = RequestGate(r)
+    send(deep, clock)
+    deep.record(429)  # soon after: 4.05/s, ceiling 8.1, so the target is 7.29
+    assert r.rate == pytest.approx(4.05) and r.ceiling == pytest.approx(8.1)
+    target = 8.1 * 0.9
 
     def queued_success() -> None:
         a, b = RequestGate(r), RequestGate(r)
@@ -322,13 +347,14 @@ def test_recovery_then_probe() -> None:
         b.record(200)
 
     queued_success()
-    assert r.rate == pytest.approx(7.2)  # half the gap to 8.1 per success: 4.5, 6.3, 7.2
+    first = 4.05 + (target - 4.05) / 2
+    assert r.rate == pytest.approx(first + (target - first) / 2)  # half the gap per success
     steps = 0
-    while r.rate < 8.1:
+    while r.rate < target:
         queued_success()
         steps += 1
         assert steps < 10  # the target is reached, not only approached
-    assert 8.1 <= r.rate <= 8.1 * 1.01
+    assert target <= r.rate <= target * 1.01
     before = r.rate
     queued_success()
     assert r.rate == pytest.approx(before * 1.01**2)  # then probing: +1 % per success
