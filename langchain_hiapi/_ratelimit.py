@@ -427,7 +427,7 @@ class KeyRateLimiter:
         return sum(rate.rate_limited for rate in self.rates.values())
 
 
-_registry: dict[tuple[str, str], KeyRateLimiter] = {}
+_registry: dict[tuple[str, str, Callable[[], float]], KeyRateLimiter] = {}
 _registry_lock = threading.Lock()
 
 
@@ -437,7 +437,12 @@ def _key_id(api_key: SecretStr | str | None) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def shared_rate_limiter(api_key: SecretStr | str | None, base_url: str) -> KeyRateLimiter:
+def shared_rate_limiter(
+    api_key: SecretStr | str | None,
+    base_url: str,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> KeyRateLimiter:
     """The process-wide limiter of an API key on a base URL (created on first use).
 
     HiAPI counts limits per key, so every client of the same key and base URL, sync or async,
@@ -446,13 +451,16 @@ def shared_rate_limiter(api_key: SecretStr | str | None, base_url: str) -> KeyRa
     Args:
         api_key: The key (only its SHA-256 digest is kept).
         base_url: The API root; a trailing ``/`` is ignored.
+        clock: The clock it paces on. A client given a fake clock (and a sleep that advances
+            it) gets a limiter of its own on that clock, instead of waiting for real time
+            that its sleep never lets pass.
 
     Returns:
         The shared :class:`KeyRateLimiter`.
     """
-    ident = (_key_id(api_key), base_url.rstrip("/"))
+    ident = (_key_id(api_key), base_url.rstrip("/"), clock)
     with _registry_lock:
         limiter = _registry.get(ident)
         if limiter is None:
-            limiter = _registry[ident] = KeyRateLimiter()
+            limiter = _registry[ident] = KeyRateLimiter(clock=clock)
         return limiter

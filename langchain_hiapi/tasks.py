@@ -143,7 +143,9 @@ class _TaskClientBase:
                 default_headers=default_headers,
                 http_client=http_client,
                 http_async_client=http_async_client,
-                rate_limiter=shared_rate_limiter(key, url) if adaptive_rate_limit else None,
+                rate_limiter=shared_rate_limiter(key, url, clock=clock)
+                if adaptive_rate_limit
+                else None,
                 **sleeps,
             )
         self.client = client
@@ -221,8 +223,8 @@ class HiAPITasks(_TaskClientBase):
         adaptive_rate_limit:
             Pace requests with the key's shared adaptive rate limiter (learns the allowed
             rate from 429s; absorbed 429s do not count against `max_retries`). On by
-            default; it paces on the real clock, so turn it off when you inject a `sleep`
-            that does not really wait.
+            default. It paces on `clock`: with a fake `clock`, inject a `sleep` that
+            advances it (or turn the limiter off).
         default_headers:
             Extra headers for every API request (never sent to other hosts).
         http_client:

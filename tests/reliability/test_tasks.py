@@ -129,7 +129,9 @@ async def test_create_cut_after_the_server_created_it_creates_one_task(
 async def test_processing_409_is_retried_after_retry_after_then_replayed(
     emu: HiAPIEmulator, mode: str, clock: Clock
 ) -> None:
-    tasks = tasks_for(emu, mode, clock)
+    # Without the adaptive limiter: its pacing (on the same fake clock) would add its own
+    # pause before the retry; this test pins the Retry-After wait alone.
+    tasks = tasks_for(emu, mode, clock, adaptive_rate_limit=False)
     first = await call(tasks, "create", "Nano-Banana", {"prompt": "a cat"}, idempotency_key="k-1")
     processing = {
         "code": 409,

@@ -527,3 +527,17 @@ def test_bulk_job_runs_near_the_limit_with_few_429s(limit: float, burst: float) 
     assert wall <= 1.15 * ideal, (wall / ideal, limiter)
     assert share_429 <= 0.05, (share_429, limiter)
     assert limiter.ceiling is not None and limiter.rate == pytest.approx(limit, rel=0.2)
+
+
+def test_registry_gives_a_fake_clock_a_limiter_of_its_own() -> None:
+    fake = Clock()
+    real = shared_rate_limiter("sk-clocks", "https://clocks.test/v1")
+    mine = shared_rate_limiter("sk-clocks", "https://clocks.test/v1", clock=fake)
+    assert mine is not real
+    assert mine is shared_rate_limiter("sk-clocks", "https://clocks.test/v1", clock=fake)
+    assert mine.clock is fake
+    # It paces on that clock: sleeping on the fake clock is enough to get the next slot.
+    gates = [mine.gate("POST", "/tasks") for _ in range(2)]
+    assert gates[0] is not None and gates[1] is not None
+    assert send(gates[0], fake) == 100.0
+    assert send(gates[1], fake) == pytest.approx(100.25)

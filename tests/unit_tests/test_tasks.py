@@ -381,6 +381,14 @@ def test_adaptive_rate_limit_is_on_by_default() -> None:
     assert paced.client.rate_limiter is not None
     assert paced.client.rate_limiter is again.client.rate_limiter  # shared per key
 
+    def fake_clock() -> float:
+        return 5.0
+
+    own = HiAPITasks(api_key=KEY, base_url=BASE, clock=fake_clock)
+    assert own.client.rate_limiter is not None
+    assert own.client.rate_limiter is not paced.client.rate_limiter  # paces on that clock
+    assert own.client.rate_limiter.clock is fake_clock
+
 
 def test_public_signatures_match_the_interface_and_each_other() -> None:
     import inspect
