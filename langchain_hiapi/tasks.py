@@ -96,6 +96,16 @@ def _download_of(
     return (yield from download_flow(current, dest_dir, types=types, max_bytes=max_bytes))
 
 
+def _can_pace(sleep: Callable[[float], Any], clock: Callable[[], float], async_: bool) -> bool:
+    """Whether the adaptive limiter can pace: its waits must pass on the clock it reads.
+
+    A sleep of your own with the real clock (a test's no-op sleep) would never let the
+    limiter's time pass: it would spin until real time does.
+    """
+    real_sleep = asyncio.sleep if async_ else time.sleep
+    return sleep is real_sleep or clock is not time.monotonic
+
+
 class _TaskClientBase:
     """Settings and flow building shared by `HiAPITasks` and `AsyncHiAPITasks`."""
 
@@ -144,7 +154,7 @@ class _TaskClientBase:
                 http_client=http_client,
                 http_async_client=http_async_client,
                 rate_limiter=shared_rate_limiter(key, url, clock=clock)
-                if adaptive_rate_limit
+                if adaptive_rate_limit and _can_pace(sleep, clock, async_sleep)
                 else None,
                 **sleeps,
             )
@@ -224,7 +234,8 @@ class HiAPITasks(_TaskClientBase):
             Pace requests with the key's shared adaptive rate limiter (learns the allowed
             rate from 429s; absorbed 429s do not count against `max_retries`). On by
             default. It paces on `clock`: with a fake `clock`, inject a `sleep` that
-            advances it (or turn the limiter off).
+            advances it. A `sleep` of your own with the real `clock` (a test's no-op sleep)
+            turns it off, since its waits would never pass.
         default_headers:
             Extra headers for every API request (never sent to other hosts).
         http_client:

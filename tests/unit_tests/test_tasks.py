@@ -143,8 +143,6 @@ class TaskServer:
 
 def make(mode: str, server: TaskServer, **kwargs: Any) -> HiAPITasks | AsyncHiAPITasks:
     transport = httpx.MockTransport(server)
-    # The shared limiter paces on the real clock, which the no-op sleeps here never advance.
-    kwargs.setdefault("adaptive_rate_limit", False)
     if mode == "sync":
         return HiAPITasks(
             api_key=KEY,
@@ -384,10 +382,17 @@ def test_adaptive_rate_limit_is_on_by_default() -> None:
     def fake_clock() -> float:
         return 5.0
 
-    own = HiAPITasks(api_key=KEY, base_url=BASE, clock=fake_clock)
+    own = HiAPITasks(api_key=KEY, base_url=BASE, clock=fake_clock, sleep=lambda s: None)
     assert own.client.rate_limiter is not None
     assert own.client.rate_limiter is not paced.client.rate_limiter  # paces on that clock
     assert own.client.rate_limiter.clock is fake_clock
+    # A no-op sleep with the real clock could never wait out a pause: no limiter.
+    assert HiAPITasks(api_key=KEY, base_url=BASE, sleep=lambda s: None).client.rate_limiter is None
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    assert AsyncHiAPITasks(api_key=KEY, base_url=BASE, sleep=no_sleep).client.rate_limiter is None
 
 
 def test_public_signatures_match_the_interface_and_each_other() -> None:
