@@ -42,7 +42,11 @@ from typing import Any, ClassVar, Literal, TypedDict
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
-from langchain_core.tools.base import ToolExceptionHandlerOutput
+
+try:  # langchain-core >= 1.7: an error handler may return content blocks, not only text
+    from langchain_core.tools.base import ToolExceptionHandlerOutput
+except ImportError:  # pragma: no cover - older langchain-core (the declared floor)
+    ToolExceptionHandlerOutput = str  # type: ignore[misc, assignment]
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import (
     BaseModel,
