@@ -611,22 +611,21 @@ def _log_response(request: httpx.Request, response: httpx.Response) -> None:
     logger.debug("HiAPI %s %s -> %d", request.method, _safe_url(request.url), response.status_code)
 
 
-def _take_body(response: httpx.Response) -> list[bytes]:
-    """Moves the read body out of the response, into a one-item list.
+def _hand_over(content: bytes, sink: list[bytes] | None) -> None:
+    """Gives a read 2xx body to the caller's ``sink`` (a list the parser empties).
 
-    httpx keeps the body on the Response, which lives in a reference cycle until a garbage
-    collection; taking it out (and handing it over in a list the parser empties) lets the
-    multi-MB bytes of an image reply go before JSON parsing makes its own copies.
+    The body is not left on the ``Response`` (httpx would keep it there, in a reference
+    cycle until a garbage collection, while JSON parsing makes its own copies of a multi-MB
+    image reply), and only httpx's public API is used.
     """
-    content = response.content
-    response._content = b""
-    return [content]
+    if sink is not None:
+        sink.append(content)
 
 
 def _parse_json_body(
     status_code: int, body: list[bytes], headers: Mapping[str, str]
 ) -> dict[str, Any]:
-    """Parse a 2xx body that must be a JSON object; empties ``body`` (see `_take_body`)."""
+    """Parse a 2xx body that must be a JSON object; empties ``body`` (see `_hand_over`)."""
     content = body.pop()
     try:
         text = content.decode("utf-8-sig")
@@ -809,7 +808,7 @@ def _check_stream_response(response: httpx.Response, content: bytes | None) -> N
     )
 
 
-_ReplyCheck = Callable[[httpx.Response], "APIStatusError | None"]
+_ReplyCheck = Callable[[httpx.Response, "list[bytes] | None"], "APIStatusError | None"]
 
 
 def _envelope_check(parsed: list[dict[str, Any]]) -> _ReplyCheck:
@@ -819,8 +818,8 @@ def _envelope_check(parsed: list[dict[str, Any]]) -> _ReplyCheck:
     `envelope_error`), so that it is retried like the same status would be.
     """
 
-    def check(response: httpx.Response) -> APIStatusError | None:
-        body = _parse_json_body(response.status_code, _take_body(response), response.headers)
+    def check(response: httpx.Response, sink: list[bytes] | None) -> APIStatusError | None:
+        body = _parse_json_body(response.status_code, sink or [b""], response.headers)
         parsed.append(body)
         return envelope_error(response.status_code, body, response.headers)
 
@@ -1528,6 +1527,7 @@ class HiAPIClient:
         read_body: bool,
         follow_redirects: bool = False,
         check: _ReplyCheck | None = None,
+        sink: list[bytes] | None = None,
         deadline: Deadline | None = None,
         max_bytes: int | None = None,
         limit_name: str = "max_response_bytes",
@@ -1546,8 +1546,9 @@ class HiAPIClient:
             hop: For a download hop: a redirect reply is returned unread, a foreign host's
                 error body is dropped, and a ``public`` target's peer address is checked.
             client: The httpx client to use (default: the pooled one).
-            check: With ``read_body``: inspects a read 2xx reply and may turn it into an
-                error, which is then retried like any error reply.
+            check: With ``read_body``: inspects a read 2xx reply (its body is in ``sink``)
+                and may turn it into an error, which is then retried like any error reply.
+            sink: With ``read_body``: receives the read 2xx body (see `_hand_over`).
 
         Raises:
             APIStatusError: A non-2xx reply (or a 2xx one ``check`` rejects), after retries.
@@ -1589,13 +1590,14 @@ class HiAPIClient:
                             )
                             content = _read_body(response, buffer)
                             if started:
-                                response._content = content
+                                _hand_over(content, sink)
+                                content = b""
                         else:
                             content = b""
                     finally:
                         if read or not started:
                             response.close()
-                rejected = check(response) if started and check is not None else None
+                rejected = check(response, sink) if started and check is not None else None
                 if rejected is not None:
                     scrub_error(rejected, self._secret())
                 if started and rejected is None:
@@ -1649,9 +1651,10 @@ class HiAPIClient:
         """
         client = self._sync_client()
         request = client.build_request(**self._request_args(method, path, body, _JSON))
-        response = self._send(request, read_body=True)
+        received: list[bytes] = []
+        response = self._send(request, read_body=True, sink=received)
         try:
-            return _parse_json_body(response.status_code, _take_body(response), response.headers)
+            return _parse_json_body(response.status_code, received, response.headers)
         except InvalidResponseError as exc:
             raise scrub_error(exc, self._secret()) from None
 
@@ -1691,7 +1694,7 @@ class HiAPIClient:
         args = self._request_args(method, path, body, _JSON, headers=headers, params=params)
         parsed: list[dict[str, Any]] = []
         request = client.build_request(**args)
-        response = self._send(request, read_body=True, check=_envelope_check(parsed))
+        response = self._send(request, read_body=True, check=_envelope_check(parsed), sink=[])
         return JSONReply(response.status_code, response.headers, parsed[-1])
 
     def fetch_to_file(
@@ -1803,17 +1806,19 @@ class HiAPIClient:
             APIConnectionError: No reply, after retries.
             ResponseTooLargeError: The body passed the limit.
         """
+        received: list[bytes] = []
         response = self._follow(
             url,
             deadline=self._deadline(),
             read_body=True,
+            sink=received,
             method=method,
             max_bytes=max_bytes,
             limit_name=limit_name or "max_response_bytes",
             http_client=http_client,
         )
         response.close()
-        return response.content, response.headers.get("content-type", "")
+        return received[-1] if received else b"", response.headers.get("content-type", "")
 
     def _follow(
         self,
@@ -1821,6 +1826,7 @@ class HiAPIClient:
         *,
         deadline: Deadline,
         read_body: bool,
+        sink: list[bytes] | None = None,
         method: str = "GET",
         max_bytes: int | None = None,
         limit_name: str = "max_response_bytes",
@@ -1842,6 +1848,7 @@ class HiAPIClient:
             response = self._send(
                 request,
                 read_body=read_body,
+                sink=sink,
                 deadline=deadline,
                 max_bytes=max_bytes,
                 limit_name=limit_name,
@@ -1940,6 +1947,7 @@ class HiAPIClient:
         read_body: bool,
         follow_redirects: bool = False,
         check: _ReplyCheck | None = None,
+        sink: list[bytes] | None = None,
         deadline: Deadline | None = None,
         max_bytes: int | None = None,
         limit_name: str = "max_response_bytes",
@@ -1984,13 +1992,14 @@ class HiAPIClient:
                             )
                             content = await _aread_body(response, buffer)
                             if started:
-                                response._content = content
+                                _hand_over(content, sink)
+                                content = b""
                         else:
                             content = b""
                     finally:
                         if read or not started:
                             await response.aclose()
-                rejected = check(response) if started and check is not None else None
+                rejected = check(response, sink) if started and check is not None else None
                 if rejected is not None:
                     scrub_error(rejected, self._secret())
                 if started and rejected is None:
@@ -2028,9 +2037,10 @@ class HiAPIClient:
         """Async :meth:`request_json`."""
         client = self._async_client_for_loop()
         request = client.build_request(**self._request_args(method, path, body, _JSON))
-        response = await self._asend(request, read_body=True)
+        received: list[bytes] = []
+        response = await self._asend(request, read_body=True, sink=received)
         try:
-            return _parse_json_body(response.status_code, _take_body(response), response.headers)
+            return _parse_json_body(response.status_code, received, response.headers)
         except InvalidResponseError as exc:
             raise scrub_error(exc, self._secret()) from None
 
@@ -2048,7 +2058,9 @@ class HiAPIClient:
         args = self._request_args(method, path, body, _JSON, headers=headers, params=params)
         parsed: list[dict[str, Any]] = []
         request = client.build_request(**args)
-        response = await self._asend(request, read_body=True, check=_envelope_check(parsed))
+        response = await self._asend(
+            request, read_body=True, check=_envelope_check(parsed), sink=[]
+        )
         return JSONReply(response.status_code, response.headers, parsed[-1])
 
     async def afetch_to_file(
@@ -2092,17 +2104,19 @@ class HiAPIClient:
         http_client: httpx.AsyncClient | None = None,
     ) -> tuple[bytes, str]:
         """Async :meth:`fetch_bytes`."""
+        received: list[bytes] = []
         response = await self._afollow(
             url,
             deadline=self._deadline(),
             read_body=True,
+            sink=received,
             method=method,
             max_bytes=max_bytes,
             limit_name=limit_name or "max_response_bytes",
             http_client=http_client,
         )
         await response.aclose()
-        return response.content, response.headers.get("content-type", "")
+        return received[-1] if received else b"", response.headers.get("content-type", "")
 
     async def _afollow(
         self,
@@ -2110,6 +2124,7 @@ class HiAPIClient:
         *,
         deadline: Deadline,
         read_body: bool,
+        sink: list[bytes] | None = None,
         method: str = "GET",
         max_bytes: int | None = None,
         limit_name: str = "max_response_bytes",
@@ -2128,6 +2143,7 @@ class HiAPIClient:
             response = await self._asend(
                 request,
                 read_body=read_body,
+                sink=sink,
                 deadline=deadline,
                 max_bytes=max_bytes,
                 limit_name=limit_name,

@@ -964,3 +964,34 @@ async def test_no_limiter_by_default(mode: str) -> None:
 def test_hostile_retry_after_falls_back_to_backoff(value: str) -> None:
     delay = RetryPolicy().delay(0, {"retry-after": value}, rand=0.0)
     assert delay == INITIAL_RETRY_DELAY
+
+
+async def test_read_body_goes_to_the_caller_not_the_response(mode: str) -> None:
+    # Only httpx's public API: the body is handed over in a list the JSON parser empties,
+    # never left on the Response (httpx's private `_content`), where it would outlive the
+    # parse in a reference cycle (a 16 MB image reply held twice).
+    payload = {"data": "x" * 100_000}
+    encoded = json.dumps(payload).encode()
+
+    def streamed(request: httpx.Request) -> httpx.Response:
+        # Streamed like a real socket (an in-memory body is already read by httpx).
+        chunks = [encoded[i : i + 4096] for i in range(0, len(encoded), 4096)]
+        return httpx.Response(
+            200, headers={"content-type": "application/json"}, stream=Chunks(chunks)
+        )
+
+    server = Server(streamed)
+    h = Harness(mode, server)
+    client = h.client
+    sink: list[bytes] = []
+    if mode == "sync":
+        request = client._sync_client().build_request("GET", BASE + "tasks")
+        response = client._send(request, read_body=True, sink=sink)
+    else:
+        request = client._async_client_for_loop().build_request("GET", BASE + "tasks")
+        response = await client._asend(request, read_body=True, sink=sink)
+    assert response.status_code == 200
+    assert json.loads(sink.pop()) == payload
+    with pytest.raises(httpx.ResponseNotRead):
+        response.content  # noqa: B018
+    assert await h.json("GET", "/tasks") == payload  # request_json parses from the sink
