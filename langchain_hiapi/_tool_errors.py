@@ -12,6 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.tools import ToolException
+
+try:  # langchain-core >= 1.7: an error handler may return content blocks, not only text
+    from langchain_core.tools.base import ToolExceptionHandlerOutput
+except ImportError:  # pragma: no cover - older langchain-core (the declared floor)
+    ToolExceptionHandlerOutput = str  # type: ignore[misc, assignment]
 from pydantic import ValidationError
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
@@ -36,7 +41,12 @@ from langchain_hiapi.errors import (
     UnsafeURLError,
 )
 
-__all__ = ["input_error", "tool_error", "validation_error_message"]
+__all__ = [
+    "ToolExceptionHandlerOutput",
+    "input_error",
+    "tool_error",
+    "validation_error_message",
+]
 
 # Task failure codes HiAPI's SDK documents as transient.
 _RETRYABLE_TASK_CODES = frozenset({"TASK_TIMEOUT", "STORAGE_UNAVAILABLE", "MODEL_UNAVAILABLE"})

@@ -42,11 +42,6 @@ from typing import Any, ClassVar, Literal, TypedDict
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
-
-try:  # langchain-core >= 1.7: an error handler may return content blocks, not only text
-    from langchain_core.tools.base import ToolExceptionHandlerOutput
-except ImportError:  # pragma: no cover - older langchain-core (the declared floor)
-    ToolExceptionHandlerOutput = str  # type: ignore[misc, assignment]
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import (
     BaseModel,
@@ -72,7 +67,12 @@ from langchain_hiapi._secrets import check_api_key_type, strip_base_url_credenti
 from langchain_hiapi._task_convert import IMAGE_OUTPUT_TYPES
 from langchain_hiapi._task_flows import POLL_INITIAL, CreateRequest, build_create
 from langchain_hiapi._task_records import TaskOutput
-from langchain_hiapi._tool_errors import input_error, tool_error, validation_error_message
+from langchain_hiapi._tool_errors import (
+    ToolExceptionHandlerOutput,
+    input_error,
+    tool_error,
+    validation_error_message,
+)
 from langchain_hiapi.catalogue import ModelInfo, OpenTaskInput, lookup, task_input_model
 from langchain_hiapi.errors import HiAPIError, TaskInputError
 from langchain_hiapi.limits import DEFAULT_LIMITS, Limits

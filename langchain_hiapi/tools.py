@@ -28,11 +28,6 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
-
-try:  # langchain-core >= 1.7: an error handler may return content blocks, not only text
-    from langchain_core.tools.base import ToolExceptionHandlerOutput
-except ImportError:  # pragma: no cover - older langchain-core (the declared floor)
-    ToolExceptionHandlerOutput = str  # type: ignore[misc, assignment]
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import (
     BaseModel,
@@ -50,7 +45,7 @@ from langchain_hiapi._client import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAU
 from langchain_hiapi._images import GeneratedImage, get_images, save_images
 from langchain_hiapi._localfiles import LocalFileError, default_image_dirs, read_image_file
 from langchain_hiapi._secrets import check_api_key_type, strip_base_url_credentials
-from langchain_hiapi._tool_errors import input_error, tool_error
+from langchain_hiapi._tool_errors import ToolExceptionHandlerOutput, input_error, tool_error
 from langchain_hiapi.catalogue import lookup, task_input_model
 from langchain_hiapi.chat_models import ChatHiAPI
 from langchain_hiapi.errors import HiAPIError, TaskInputError
