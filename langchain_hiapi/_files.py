@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from langchain_hiapi._media import sniff_image
+
 __all__ = [
     "MIME_EXTENSIONS",
     "DownloadSink",
@@ -27,7 +29,6 @@ __all__ = [
     "safe_download_extension",
     "safe_extension",
     "safe_stem",
-    "sniff_raster",
     "unlink_quietly",
     "write_temp",
 ]
@@ -73,30 +74,7 @@ _RASTER_EXTENSIONS = {
     "image/heif": ".heif",
 }
 _MIME_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
-_RASTER_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-_HEIC_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis"})
-_HEIF_BRANDS = frozenset({b"mif1", b"msf1", b"heif"})
 _HEIF_FAMILY = frozenset({"image/heic", "image/heif"})
-
-
-def sniff_raster(data: bytes) -> str | None:
-    """The raster image type the bytes are (PNG, JPEG, WebP, GIF, HEIC, HEIF), if any."""
-    for magic, mime in _RASTER_MAGIC:
-        if data.startswith(magic):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[4:8] == b"ftyp":
-        if data[8:12] in _HEIC_BRANDS:
-            return "image/heic"
-        if data[8:12] in _HEIF_BRANDS:
-            return "image/heif"
-    return None
 
 
 def safe_extension(data: bytes, mime_type: str) -> str:
@@ -115,7 +93,7 @@ def safe_extension(data: bytes, mime_type: str) -> str:
     """
     declared = mime_type.split(";", 1)[0].strip().lower()
     declared = _MIME_ALIASES.get(declared, declared)
-    actual = sniff_raster(data)
+    actual = sniff_image(data)
     if actual is None or declared not in _RASTER_EXTENSIONS:
         return ".bin"
     if actual == declared or {actual, declared} <= _HEIF_FAMILY:

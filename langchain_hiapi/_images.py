@@ -13,23 +13,20 @@ payload), and held-back pieces are kept in lists and joined once.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from langchain_core.messages import BaseMessage
 
-from langchain_hiapi._files import MIME_EXTENSIONS, safe_extension, sniff_raster
+from langchain_hiapi._files import MIME_EXTENSIONS, safe_extension
 from langchain_hiapi._files import claim as _claim
 from langchain_hiapi._files import unlink_quietly as _unlink_quietly
 from langchain_hiapi._files import write_temp as _write_temp
+from langchain_hiapi._media import decode_base64, decode_data_uri, sniff_mime
 
 __all__ = [
     "MIME_EXTENSIONS",
@@ -39,7 +36,6 @@ __all__ = [
     "get_images",
     "safe_extension",
     "save_images",
-    "sniff_raster",
     "split_data_uris",
 ]
 
@@ -399,14 +395,6 @@ def _flush_text(text: list[str], out: list[str | DataURIPart]) -> None:
 # ----------------------------------------------------------------------------- user API
 
 
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-
-
 @dataclass(frozen=True)
 class GeneratedImage:
     """An image taken out of a message.
@@ -454,60 +442,10 @@ class GeneratedImage:
         return target
 
 
-def _sniff_mime(data: bytes) -> str:
-    for magic, mime in _MAGIC:
-        if data.startswith(magic):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "application/octet-stream"
-
-
-def _strict_b64decode(data: str) -> bytes:
-    """`base64.b64decode(data, validate=True)` without its ASCII copy of `data`.
-
-    `b64decode` first encodes a str into a bytes copy (16 MB for a 2K image); binascii
-    reads an ASCII str in place. `strict_mode` (Python 3.11+) is what `validate=True`
-    passes to binascii, so errors and results are identical.
-    """
-    if sys.version_info >= (3, 11):
-        return binascii.a2b_base64(data, strict_mode=True)
-    return base64.b64decode(data, validate=True)  # pragma: no cover - Python 3.10
-
-
-def _decode_base64(data: Any, where: str) -> bytes:
-    if not isinstance(data, str):
-        msg = f"{where}: base64 data must be a string, got {type(data).__name__}"
-        raise ValueError(msg)
-    try:
-        decoded = _strict_b64decode(data)
-    except (binascii.Error, ValueError):
-        # Tolerate line breaks, the URL-safe alphabet and missing padding; nothing else.
-        cleaned = "".join(data.split()).replace("-", "+").replace("_", "/")
-        cleaned += "=" * (-len(cleaned) % 4)
-        try:
-            decoded = base64.b64decode(cleaned, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            msg = f"{where}: invalid base64 image data ({exc}); starts with {data[:40]!r}"
-            raise ValueError(msg) from None
-    if not decoded:
-        msg = f"{where}: the image data is empty"
-        raise ValueError(msg)
-    return decoded
-
-
-def _decode_data_url(url: str, where: str) -> tuple[bytes, str]:
-    header, sep, payload = url.partition(",")
-    if not sep or not header.startswith("data:"):
-        msg = f"{where}: malformed data URI {url[:60]!r}"
-        raise ValueError(msg)
-    params = header[len("data:") :].split(";")
-    mime = params[0].strip().lower()
-    if "base64" in (p.strip().lower() for p in params[1:]):
-        data = _decode_base64(payload, where)
-    else:
-        data = unquote_to_bytes(payload)
-    return data, mime or _sniff_mime(data)
+# The old private names, until images_api imports them from `_media`.
+_sniff_mime = sniff_mime
+_decode_base64 = decode_base64
+_decode_data_url = decode_data_uri
 
 
 def _describe(index: int, block: Mapping[str, Any]) -> str:
@@ -523,7 +461,7 @@ def _images_in_text(text: str) -> Iterator[GeneratedImage]:
             segment.is_image or segment.mime_type.startswith("image/")
         ):
             where = f"Markdown data URI {index} ({segment.mime_type})"
-            yield GeneratedImage(_decode_base64(segment.base64, where), segment.mime_type)
+            yield GeneratedImage(decode_base64(segment.base64, where), segment.mime_type)
 
 
 def _images_in_block(index: int, block: Mapping[str, Any]) -> Iterator[GeneratedImage]:
@@ -533,25 +471,25 @@ def _images_in_block(index: int, block: Mapping[str, Any]) -> Iterator[Generated
     if kind == "image":
         mime = block.get("mime_type")
         if block.get("base64") is not None:  # standard v1 block
-            data = _decode_base64(block["base64"], where)
+            data = decode_base64(block["base64"], where)
         elif block.get("source_type") == "base64" and block.get("data") is not None:  # v0
-            data = _decode_base64(block["data"], where)
+            data = decode_base64(block["data"], where)
         elif isinstance(block.get("source"), Mapping) and block["source"].get("type") == "base64":
             source = block["source"]  # Anthropic-style block
-            data = _decode_base64(source.get("data"), where)
+            data = decode_base64(source.get("data"), where)
             mime = mime or source.get("media_type")
         elif isinstance(block.get("url"), str) and block["url"].startswith("data:"):
-            data, url_mime = _decode_data_url(block["url"], where)
+            data, url_mime = decode_data_uri(block["url"], where)
             mime = mime or url_mime
         else:
             return  # a remote URL or a file id: there are no bytes to return
-        mime_type = mime if isinstance(mime, str) and mime else _sniff_mime(data)
+        mime_type = mime if isinstance(mime, str) and mime else sniff_mime(data)
         yield GeneratedImage(data, mime_type, block_id)
     elif kind == "image_url":
         image_url = block.get("image_url")
         url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
         if isinstance(url, str) and url.startswith("data:"):
-            data, mime_type = _decode_data_url(url, where)
+            data, mime_type = decode_data_uri(url, where)
             yield GeneratedImage(data, mime_type, block_id)
     elif kind == "text" and isinstance(block.get("text"), str):
         yield from _images_in_text(block["text"])
