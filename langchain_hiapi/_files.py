@@ -2,7 +2,13 @@
 
 A file is written to a hidden temporary file in the target directory first and then
 published under its final name with a hard link (or an exclusive create plus rename), so a
-final name only ever appears with complete content and never replaces an existing file.
+final name only ever appears with complete content and never replaces an existing file
+(`write_atomic` is the one that replaces, still never leaving a half-written file).
+
+The one file-name rule: a name part is 1 to 120 characters of `[A-Za-z0-9_.-]`, neither
+starting nor ending with `.`, `_` or `-` (so never hidden, never `..`, never a path).
+`safe_stem` makes any text follow it (for ids the server chose); `check_file_prefix`
+refuses a user's setting that does not (a prefix is never silently rewritten).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ __all__ = [
     "MIME_EXTENSIONS",
     "DownloadSink",
     "FetchedFile",
+    "check_file_prefix",
     "claim",
     "extension_for",
     "publish",
@@ -30,6 +37,7 @@ __all__ = [
     "safe_extension",
     "safe_stem",
     "unlink_quietly",
+    "write_atomic",
     "write_temp",
 ]
 
@@ -140,6 +148,29 @@ def write_temp(directory: Path, stem: str, data: bytes) -> Path:
     return temp
 
 
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Writes `data` to `path` atomically, replacing an existing file.
+
+    The bytes go to a hidden temporary file in the same directory, which is then renamed
+    over `path`, so `path` never holds a half-written file.
+
+    Args:
+        path: The file to write (its directory must exist).
+        data: The content.
+
+    Returns:
+        `path` as a `Path`.
+    """
+    target = Path(path)
+    temp = write_temp(target.parent, target.name, data)
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        unlink_quietly(temp)
+        raise
+    return target
+
+
 def claim(temp: Path, final: Path) -> bool:
     """Publishes the complete `temp` file as `final` unless `final` exists.
 
@@ -181,7 +212,7 @@ def publish(temp: Path, folder: Path, stem: str, extension: str) -> Path:
 
 
 def safe_stem(text: str, fallback: str = "file") -> str:
-    """A file-name stem made of `[A-Za-z0-9_.-]` only, bounded in length, never hidden.
+    """Makes any text follow the file-name rule (see the module docstring).
 
     Args:
         text: Anything (a task id, an output type); other characters become `_`.
@@ -190,8 +221,30 @@ def safe_stem(text: str, fallback: str = "file") -> str:
     Returns:
         The stem.
     """
-    stem = _UNSAFE_NAME_CHARS.sub("_", text).strip("._-")[:_MAX_STEM_CHARS]
+    stem = _UNSAFE_NAME_CHARS.sub("_", text).strip("._-")[:_MAX_STEM_CHARS].rstrip("._-")
     return stem or fallback
+
+
+def check_file_prefix(value: str, field: str) -> str:
+    """Checks a user's file-name prefix against the file-name rule, before any request.
+
+    Args:
+        value: The prefix, e.g. `image` for `image-1.png`.
+        field: The setting's name, for the message (e.g. `file_prefix`).
+
+    Returns:
+        `value`, unchanged.
+
+    Raises:
+        ValueError: It breaks the rule; the message names `field` and the rule.
+    """
+    if not isinstance(value, str) or not value or safe_stem(value, "") != value:
+        msg = (
+            f"{field} must be a file name of letters, digits, '_', '.' and '-' (at most "
+            f"{_MAX_STEM_CHARS}, not starting or ending with '.', '_' or '-'), got {value!r}"
+        )
+        raise ValueError(msg)
+    return value
 
 
 _RASTER_BY_EXTENSION = {extension: mime for mime, extension in _RASTER_EXTENSIONS.items()}

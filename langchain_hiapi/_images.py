@@ -22,10 +22,15 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from langchain_hiapi._files import MIME_EXTENSIONS, safe_extension
-from langchain_hiapi._files import claim as _claim
-from langchain_hiapi._files import unlink_quietly as _unlink_quietly
-from langchain_hiapi._files import write_temp as _write_temp
+from langchain_hiapi._files import (
+    MIME_EXTENSIONS,
+    check_file_prefix,
+    claim,
+    safe_extension,
+    unlink_quietly,
+    write_atomic,
+    write_temp,
+)
 from langchain_hiapi._media import decode_base64, decode_data_uri, sniff_mime
 
 __all__ = [
@@ -410,10 +415,9 @@ class GeneratedImage:
     id: str | None = None
 
     def __repr__(self) -> str:
-        return (
-            f"GeneratedImage(mime_type={self.mime_type!r}, id={self.id!r}, "
-            f"data=<{len(self.data)} bytes>)"
-        )
+        # The data can be megabytes: show its size only (logs, tracebacks).
+        data = f"<{len(self.data)} bytes>"
+        return f"GeneratedImage(mime_type={self.mime_type!r}, id={self.id!r}, data={data})"
 
     @property
     def extension(self) -> str:
@@ -432,14 +436,7 @@ class GeneratedImage:
         Returns:
             `path` as a `Path`.
         """
-        target = Path(path)
-        temp = _write_temp(target.parent, target.name, self.data)
-        try:
-            os.replace(temp, target)
-        except BaseException:
-            _unlink_quietly(temp)
-            raise
-        return target
+        return write_atomic(path, self.data)
 
 
 # The old private names, until images_api imports them from `_media`.
@@ -549,7 +546,8 @@ def save_images(
     Args:
         message: A message, its content list, or a text (see `get_images`).
         directory: Where to write; created if missing.
-        prefix: The start of each file name; must not contain a path separator.
+        prefix: The start of each file name: letters, digits, `_`, `.` and `-` (the
+            file-name rule of `langchain_hiapi._files`).
 
     Returns:
         The paths written, in content order.
@@ -558,10 +556,7 @@ def save_images(
         ValueError: If `prefix` is invalid or an image cannot be decoded (nothing is
             written in that case).
     """
-    separators = {"/", "\\", "\0", os.sep, os.altsep or "/"}
-    if not prefix or any(sep in prefix for sep in separators):
-        msg = f"prefix must be a non-empty file name without path separators, got {prefix!r}"
-        raise ValueError(msg)
+    check_file_prefix(prefix, "prefix")
     images = get_images(message)  # decode everything first: a bad block writes nothing
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -571,15 +566,15 @@ def save_images(
     paths: list[Path] = []
     number = 1
     for image in images:
-        temp = _write_temp(folder, prefix, image.data)
+        temp = write_temp(folder, prefix, image.data)
         try:
             while True:
                 stem = f"{prefix}-{number}"
                 number += 1
                 final = folder / f"{stem}{image.extension}"
-                if stem not in used and _claim(temp, final):
+                if stem not in used and claim(temp, final):
                     break
         finally:
-            _unlink_quietly(temp)
+            unlink_quietly(temp)
         paths.append(final)
     return paths

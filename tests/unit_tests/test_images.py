@@ -649,10 +649,11 @@ def test_save_images_concurrently_gives_unique_files(tmp_path: Path) -> None:
         assert path.read_bytes() == (PNG if path.suffix == ".png" else JPEG)
 
 
-@pytest.mark.parametrize("prefix", ["", "a/b", "..\\x", "a\0b"])
+@pytest.mark.parametrize("prefix", ["", "a/b", "..\\x", "a\0b", ".hidden", "my cat"])
 def test_save_images_rejects_bad_prefixes(tmp_path: Path, prefix: str) -> None:
     with pytest.raises(ValueError, match=r"prefix"):
         save_images(_two_images(), tmp_path, prefix=prefix)
+    assert os.listdir(tmp_path) == []
 
 
 def test_save_images_with_a_bad_block_writes_nothing(tmp_path: Path) -> None:
