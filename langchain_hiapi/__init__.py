@@ -3,13 +3,12 @@
 from typing import TYPE_CHECKING, Any
 
 # Imported first on purpose (ChatHiAPI needs it anyway): loading langchain-core's chat-model
-# stack before `langchain_core.messages` (which `_images` would otherwise pull in first)
+# stack before `langchain_core.messages` (which `images` would otherwise pull in first)
 # makes `import langchain_hiapi` ~60 ms faster (CPython 3.11, langchain-core 1.x; measured
 # by benchmarks/p4_import.py, where the other order builds langsmith's pydantic models
 # more slowly).
 from langchain_core.language_models.chat_models import BaseChatModel  # noqa: F401
 
-from langchain_hiapi._images import GeneratedImage, get_images, save_images
 from langchain_hiapi._version import __version__
 from langchain_hiapi.chat_models import ChatHiAPI
 from langchain_hiapi.errors import (
@@ -41,6 +40,7 @@ from langchain_hiapi.errors import (
     WebhookVerificationError,
 )
 from langchain_hiapi.image_config import ImageConfig
+from langchain_hiapi.images import GeneratedImage, get_images, save_images
 from langchain_hiapi.limits import Limits
 from langchain_hiapi.timeouts import HiAPITimeout
 

@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from langchain_hiapi import ChatHiAPI
 from langchain_hiapi._convert import BlockIds, messages_to_wire, text_to_content
-from langchain_hiapi._images import DataURIPart, split_data_uris
+from langchain_hiapi._markdown_media import DataURIPart, split_data_uris
 from langchain_hiapi.errors import StreamError
 
 FAST = settings(

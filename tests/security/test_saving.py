@@ -15,7 +15,8 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from langchain_hiapi import save_images
-from langchain_hiapi._images import GeneratedImage, safe_extension
+from langchain_hiapi._files import safe_extension
+from langchain_hiapi.images import GeneratedImage
 from tests.unit_tests._wire import png_bytes
 
 PNG = png_bytes(2, 2)
