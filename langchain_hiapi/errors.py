@@ -39,6 +39,7 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "InvalidResponseError",
+    "LocalFileError",
     "ModelNotFoundError",
     "ModelUnavailableError",
     "NotFoundError",
@@ -384,6 +385,10 @@ class TaskInputError(ValueError):
         self.route = route
         self.field = field
         self.problems = problems or (message,)
+
+
+class LocalFileError(ValueError):
+    """A local input image was refused; the message is meant for the agent."""
 
 
 class StreamError(HiAPIError):
