@@ -24,6 +24,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from langchain_hiapi.errors import LocalFileError
+
 __all__ = [
     "MAX_PATH_CHARS",
     "LocalFileError",
@@ -44,10 +46,6 @@ _OPEN_FLAGS = (
     | getattr(os, "O_BINARY", 0)
 )
 _READ_SIZE = 1 << 20
-
-
-class LocalFileError(ValueError):
-    """A local input image was refused; the message is meant for the agent."""
 
 
 def default_image_dirs(save_dir: Path | None) -> list[Path]:
