@@ -27,7 +27,6 @@ from langchain_core.output_parsers.openai_tools import (
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
-from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import get_pydantic_field_names
@@ -37,19 +36,24 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    SecretStr,
-    field_serializer,
     field_validator,
     model_validator,
 )
 
 from langchain_hiapi import _blocks
-from langchain_hiapi._client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    HiAPIClient,
-    RetryPolicy,
+from langchain_hiapi._client import DEFAULT_TIMEOUT, HiAPIClient
+from langchain_hiapi._connection import (
+    ApiKey,
+    BaseUrl,
+    ConnectionOwner,
+    DefaultHeaders,
+    Timeout,
+    api_key_field,
+    base_url_field,
+    download_hosts,
+    make_client,
+    max_retries_field,
+    without_private,
 )
 from langchain_hiapi._convert import MODEL_PROVIDER, messages_to_wire, reply_to_result
 from langchain_hiapi._events import async_task_reporter, task_reporter
@@ -63,13 +67,9 @@ from langchain_hiapi._image_route import (
     plan_route,
 )
 from langchain_hiapi._profiles import get_profile
-from langchain_hiapi._ratelimit import shared_rate_limiter
 from langchain_hiapi._secrets import (
-    check_api_key_type,
     header_secrets,
     masked_headers,
-    parse_headers_secret,
-    strip_base_url_credentials,
 )
 from langchain_hiapi._stream import StreamAssembler
 from langchain_hiapi._task_convert import message_to_chunk, task_to_message
@@ -84,8 +84,7 @@ from langchain_hiapi.image_config import (
     is_image_model,
     merge_image_config,
 )
-from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
-from langchain_hiapi.timeouts import HiAPITimeout
+from langchain_hiapi.limits import Limits
 
 if TYPE_CHECKING:
     from langchain_hiapi._task_flows import CreateRequest, PollSchedule
@@ -131,7 +130,7 @@ DEFAULT_TASK_POLL_INTERVAL = 2.5
 _RESERVED_BODY_KEYS = frozenset({"model", "messages", "stream", "image_config", "stop"})
 
 
-class ChatHiAPI(BaseChatModel):
+class ChatHiAPI(BaseChatModel, ConnectionOwner):
     """HiAPI chat model: text, tool calling, structured output and generated images.
 
     Speaks HiAPI's OpenAI-compatible `/v1/chat/completions` and, for image models, its task
@@ -509,14 +508,9 @@ class ChatHiAPI(BaseChatModel):
     model_name: str = Field(default="Nano-Banana", alias="model")
     """HiAPI model id: `Nano-Banana`, `Nano-Banana-2`, `Nano-Banana-Pro`, `gpt-image-2`
     or any text model id HiAPI serves."""
-    api_key: SecretStr | None = Field(
-        alias="api_key", default_factory=secret_from_env("HIAPI_API_KEY", default=None)
-    )
+    api_key: ApiKey = api_key_field()
     """HiAPI key; read from `HIAPI_API_KEY` when not given."""
-    base_url: str = Field(
-        default_factory=from_env(["HIAPI_BASE_URL", "HIAPI_API_BASE"], default=DEFAULT_BASE_URL),
-        alias="base_url",
-    )
+    base_url: BaseUrl = base_url_field()
     """API base URL; read from `HIAPI_BASE_URL` (or `HIAPI_API_BASE`), else
     `https://api.hiapi.ai/v1`."""
     image_config: ImageConfig | None = None
@@ -541,12 +535,12 @@ class ChatHiAPI(BaseChatModel):
     then is not cancelled; `TaskWaitTimeout` names its id."""
     task_poll_interval: float = Field(default=DEFAULT_TASK_POLL_INTERVAL, gt=0)
     """Task route: the first pause between status polls (it grows, with jitter)."""
-    timeout: float | httpx.Timeout | None = Field(
+    timeout: Timeout = Field(
         default=DEFAULT_TIMEOUT, validation_alias=AliasChoices("timeout", "request_timeout")
     )
     """Request timeout in seconds or an `httpx.Timeout` (`request_timeout=` works too);
     defaults fit slow image models."""
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
+    max_retries: int = max_retries_field()
     """Retries after the first attempt for rate limits, 5xx and connection errors."""
     retry_read_timeouts: bool = False
     """Retry a call that may already have reached the gateway (a read timeout, or the
@@ -596,7 +590,7 @@ class ChatHiAPI(BaseChatModel):
     extra_body: dict[str, Any] | None = None
     """Sent as the literal `extra_body` JSON key (e.g. `{"google": {"thinking_config":
     {...}}}`), merged with `image_config`. Keys must be snake_case."""
-    default_headers: dict[str, str] | None = None
+    default_headers: DefaultHeaders = None
     """Headers added to every request. Those that look like credentials (`Authorization`,
     `X-Api-Key`, `*token*`, `*key*`, `*secret*`, ...) are masked in `repr` and
     serialisation and sent to the gateway's own origin only."""
@@ -685,34 +679,6 @@ class ChatHiAPI(BaseChatModel):
     @classmethod
     def _coerce_image_config(cls, value: Any) -> ImageConfig | None:
         return coerce_image_config(value)
-
-    @field_serializer("timeout")
-    def _serialize_timeout(self, value: float | httpx.Timeout | None) -> Any:
-        # httpx.Timeout is not JSON-serializable; its dict form round-trips through the field.
-        return value.as_dict() if isinstance(value, httpx.Timeout) else value
-
-    @field_validator("timeout", mode="before")
-    @classmethod
-    def _coerce_timeout(cls, value: Any) -> Any:
-        if isinstance(value, Mapping):
-            # The dict form of `_serialize_timeout`; `total` marks an HiAPITimeout.
-            return HiAPITimeout(**value) if "total" in value else httpx.Timeout(**value)
-        return value
-
-    @field_validator("api_key", mode="before")
-    @classmethod
-    def _check_api_key_type(cls, value: Any) -> Any:
-        return check_api_key_type(value)
-
-    @field_validator("base_url", mode="before")
-    @classmethod
-    def _strip_credentials(cls, value: Any) -> Any:
-        return strip_base_url_credentials(value)
-
-    @field_validator("default_headers", mode="before")
-    @classmethod
-    def _revive_headers(cls, value: Any) -> Any:
-        return parse_headers_secret(value)
 
     def __repr_args__(self) -> Any:
         # Credentials in default_headers are masked wherever the model is shown.
@@ -845,23 +811,20 @@ class ChatHiAPI(BaseChatModel):
         client = self._client
         if client is not None and self._client_settings == settings:
             return client
-        client = HiAPIClient(
+        client = make_client(
             base_url=self.base_url,
             api_key=self.api_key,
             timeout=self.timeout,
-            retry_policy=RetryPolicy(
-                max_retries=self.max_retries, retry_read_timeouts=self.retry_read_timeouts
-            ),
+            max_retries=self.max_retries,
+            retry_read_timeouts=self.retry_read_timeouts,
+            adaptive_rate_limit=self.adaptive_rate_limit,
+            limits=self.limits,
             default_headers=self.default_headers,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
-            rate_limiter=shared_rate_limiter(self.api_key, self.base_url)
-            if self.adaptive_rate_limit
-            else None,
             default_query=self.default_query,
             proxy=self.proxy,
-            limits=self.limits or DEFAULT_LIMITS,
-            allowed_download_hosts=self.allowed_download_hosts or (),
+            allowed_download_hosts=download_hosts(self.allowed_download_hosts),
         )
         self._client, self._client_settings = client, settings
         return client
@@ -881,36 +844,13 @@ class ChatHiAPI(BaseChatModel):
             copy.deepcopy(self.default_query) if self.default_query else self.default_query,
             self.proxy,
             self.limits,
-            tuple(self.allowed_download_hosts or ()),
+            download_hosts(self.allowed_download_hosts),
         )
 
-    def close(self) -> None:
-        """Ends this model's use of its shared connection pool.
-
-        The pool closes when no other model, tool or client with the same settings uses it.
-        Your own `http_client` is never closed. The model stays usable afterwards.
-        """
+    def _release_connection(self) -> HiAPIClient | None:
+        # The next request leases the pool again (the model stays usable after close).
         client, self._client = self._client, None
-        if client is not None:
-            client.close()
-
-    async def aclose(self) -> None:
-        """Async `close` (also closes the running event loop's connections)."""
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
-
-    def __enter__(self) -> ChatHiAPI:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> ChatHiAPI:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
+        return client
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> ChatHiAPI:
         # Your own httpx clients are shared by copies, never copied (they hold sockets).
@@ -927,12 +867,7 @@ class ChatHiAPI(BaseChatModel):
                 " (an httpx client holds sockets and locks); pass connection settings instead"
             )
             raise TypeError(msg)
-        state = super().__getstate__()
-        # Settings travel, sockets do not: the other side builds its own client.
-        private = dict(state.get("__pydantic_private__") or {})
-        private.update(_client=None, _client_settings=None)
-        state["__pydantic_private__"] = private
-        return state
+        return without_private(super().__getstate__(), "_client", "_client_settings")
 
     # ----------------------------------------------------------------- request building
 
