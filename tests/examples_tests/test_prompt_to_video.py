@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.unit_tests._wire import png_bytes
+from tests._support.wire import png_bytes
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from pytest_recording.plugin import get_default_cassette_name
 from pytest_socket import socket_allow_hosts
 from vcr import VCR
 
-from tests.unit_tests._wire import png_bytes
+from tests._support.wire import png_bytes
 
 CASSETTES_DIR = Path(__file__).resolve().parents[2] / "cassettes"
 CANONICAL_BASE_URL = "https://api.hiapi.ai/v1"

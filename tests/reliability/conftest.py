@@ -15,7 +15,7 @@ from pytest_socket import socket_allow_hosts
 
 from langchain_hiapi import ChatHiAPI
 from langchain_hiapi.testing import HiAPIEmulator
-from tests.reliability._support import TEXT_MODEL, SleepRecorder
+from tests._support.harness import TEXT_MODEL, SleepRecorder
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from langchain_hiapi import ChatHiAPI
 from langchain_hiapi.errors import InternalServerError, InvalidResponseError, StreamError
 from langchain_hiapi.testing import HiAPIEmulator, Reply
-from tests.reliability._support import IMAGE_MODEL, TEXT_MODEL, call, invoke, stream
+from tests._support.harness import IMAGE_MODEL, TEXT_MODEL, call, invoke, stream
 
 NAN = float("nan")
 

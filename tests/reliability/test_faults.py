@@ -28,7 +28,7 @@ from langchain_hiapi.errors import (
     RateLimitError,
 )
 from langchain_hiapi.testing import HiAPIEmulator, Reply
-from tests.reliability._support import IMAGE_MODEL, call, closed_port, invoke
+from tests._support.harness import IMAGE_MODEL, call, closed_port, invoke
 
 KINDS = ["invoke", "stream"]
 # Default backoff before the first retry: 0.5 s minus up to 25 % jitter.

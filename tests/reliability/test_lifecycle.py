@@ -24,7 +24,7 @@ from langchain_core.runnables import ConfigurableField
 from langchain_hiapi import ChatHiAPI, HiAPIImageGenerationTool
 from langchain_hiapi._pool import MAX_IDLE_POOLS, close_all_pools
 from langchain_hiapi.testing import HiAPIEmulator
-from tests.reliability._support import TEXT_MODEL
+from tests._support.harness import TEXT_MODEL
 
 ROOT = Path(__file__).resolve().parents[2]
 

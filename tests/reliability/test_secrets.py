@@ -15,7 +15,7 @@ from langchain_core.load import dumps
 from langchain_hiapi import ChatHiAPI
 from langchain_hiapi.errors import HiAPIError
 from langchain_hiapi.testing import DEFAULT_API_KEY, HiAPIEmulator, Reply
-from tests.reliability._support import SleepRecorder, closed_port, invoke, stream
+from tests._support.harness import SleepRecorder, closed_port, invoke, stream
 
 SECRET = "sk-reliability-S3CR3T-0f9e8d7c6b5a"
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from langchain_core.messages import HumanMessage
 from langchain_hiapi import ChatHiAPI
 from langchain_hiapi.errors import BadRequestError, StreamError
 from langchain_hiapi.testing import HiAPIEmulator, Reply
-from tests.reliability._support import (
+from tests._support.harness import (
     IMAGE_MODEL,
     PRO_MODEL,
     TEXT_MODEL,

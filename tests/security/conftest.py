@@ -1,6 +1,6 @@
 """Fixtures for the security probes: loopback only, sync and async, no real DNS.
 
-Every probe runs against a hand-made server on 127.0.0.1 (`tests/security/_servers.py`),
+Every probe runs against a hand-made server on 127.0.0.1 (`tests/_support/servers.py`),
 the emulator, or an in-process transport; "internal address" probes use DNS-free literal
 IPs or an injected resolver and assert that nothing was connected to.
 """

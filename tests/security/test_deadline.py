@@ -20,7 +20,7 @@ from langchain_hiapi import ChatHiAPI
 from langchain_hiapi._client import DEFAULT_TIMEOUT, HiAPIClient, RetryPolicy
 from langchain_hiapi.errors import APITimeoutError, RateLimitError, StreamError
 from langchain_hiapi.timeouts import DEFAULT_TOTAL_TIMEOUT, Deadline, HiAPITimeout, split_timeout
-from tests.security._servers import (
+from tests._support.servers import (
     RawServer,
     StepClock,
     chunk,

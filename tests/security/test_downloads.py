@@ -22,9 +22,9 @@ from langchain_hiapi._downloads import DownloadPolicy, Target, is_public_address
 from langchain_hiapi.errors import APIStatusError, PermissionDeniedError, UnsafeURLError
 from langchain_hiapi.images_api import generate_images
 from langchain_hiapi.limits import Limits
-from tests.security._servers import RawServer, reply
-from tests.security._urls import REFUSED
-from tests.unit_tests._wire import png_bytes
+from tests._support.servers import RawServer, reply
+from tests._support.urls import REFUSED
+from tests._support.wire import png_bytes
 
 KEY = "sk-security-downloads-0123456789"
 PUBLIC_IP = "93.184.215.14"

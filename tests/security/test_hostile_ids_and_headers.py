@@ -19,7 +19,7 @@ from langchain_hiapi._task_flows import task_path
 from langchain_hiapi.errors import InvalidResponseError
 from langchain_hiapi.tasks import AsyncHiAPITasks, HiAPITasks
 from langchain_hiapi.video import generate_video
-from tests.security._servers import RawServer, reply
+from tests._support.servers import RawServer, reply
 
 HOSTILE_IDS = [
     "../../models",

@@ -29,7 +29,7 @@ from langchain_hiapi.images_api import agenerate_images, generate_images
 from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 from langchain_hiapi.testing import HiAPIEmulator
 from langchain_hiapi.video import HiAPIVideoGenerationTool, agenerate_video, generate_video
-from tests.security._servers import RawServer, chunk, repeat, reply, response_head, trickle
+from tests._support.servers import RawServer, chunk, repeat, reply, response_head, trickle
 
 KIB = 1024
 MIB = 1024 * KIB

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from langchain_hiapi import ChatHiAPI, HiAPIImageGenerationTool
 from langchain_hiapi.limits import Limits
-from tests.unit_tests._wire import png_bytes
+from tests._support.wire import png_bytes
 
 KEY = "sk-security-files-0123456789"
 PNG = png_bytes(4, 4)

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage
 from langchain_hiapi import save_images
 from langchain_hiapi._files import safe_extension
 from langchain_hiapi.images import GeneratedImage
-from tests.unit_tests._wire import png_bytes
+from tests._support.wire import png_bytes
 
 PNG = png_bytes(2, 2)
 JPEG = b"\xff\xd8\xff\xe0\0\x10JFIF\0"

@@ -22,7 +22,7 @@ from langchain_hiapi.errors import BadRequestError, HiAPIError, InvalidResponseE
 from langchain_hiapi.task_tool import HiAPITaskTool
 from langchain_hiapi.testing import HiAPIEmulator, Reply
 from langchain_hiapi.video import HiAPIVideoGenerationTool
-from tests.security._servers import RawServer, chunk, response_head
+from tests._support.servers import RawServer, chunk, response_head
 
 SECRET = "sk-security-S3CR3T-a1b2c3d4e5f6"
 HEADER_SECRET = "hdr-S3CR3T-7788"

@@ -30,7 +30,7 @@ from langchain_hiapi.errors import (
     UnsafeURLError,
 )
 from langchain_hiapi.timeouts import HiAPITimeout
-from tests.security._servers import (
+from tests._support.servers import (
     RawServer,
     StepClock,
     chunk,
@@ -39,8 +39,8 @@ from tests.security._servers import (
     response_head,
     trickle,
 )
-from tests.security._urls import REFUSED
-from tests.unit_tests._wire import png_bytes
+from tests._support.urls import REFUSED
+from tests._support.wire import png_bytes
 
 KEY = "sk-security-tasks-0123456789"
 PUBLIC_IP = "93.184.215.14"

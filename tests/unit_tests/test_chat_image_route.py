@@ -24,8 +24,8 @@ from langchain_hiapi import (
     TaskInputError,
     get_images,
 )
-from tests.unit_tests._task_server import CDN, EXPIRE_AT, FakeHiAPI, chat_error
-from tests.unit_tests._wire import png_bytes
+from tests._support.task_server import CDN, EXPIRE_AT, FakeHiAPI, chat_error
+from tests._support.wire import png_bytes
 
 
 def _refusing_transport(request: httpx.Request) -> httpx.Response:

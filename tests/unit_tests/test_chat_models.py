@@ -15,7 +15,7 @@ from pydantic import BaseModel, SecretStr
 
 from langchain_hiapi import ChatHiAPI, ImageConfig, RateLimitError, StreamError
 from langchain_hiapi._ratelimit import shared_rate_limiter
-from tests.unit_tests._wire import chat_reply, markdown_image, png_b64, sse_bytes, stream_events
+from tests._support.wire import chat_reply, markdown_image, png_b64, sse_bytes, stream_events
 
 KEY = "sk-unit-test-secret-key-123"
 PNG = png_b64(16, 9)

@@ -23,7 +23,7 @@ from langchain_hiapi._convert import (
     reply_to_result,
 )
 from langchain_hiapi.errors import BadRequestError, InvalidResponseError, PromptBlockedError
-from tests.unit_tests._wire import USAGE, chat_reply, markdown_image, png_b64
+from tests._support.wire import USAGE, chat_reply, markdown_image, png_b64
 
 PNG = png_b64(4, 3)
 

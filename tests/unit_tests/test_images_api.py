@@ -22,7 +22,7 @@ from langchain_hiapi.images_api import (
     build_images_request,
     generate_images,
 )
-from tests.unit_tests._wire import png_bytes
+from tests._support.wire import png_bytes
 
 KEY = "sk-images-unit-key"
 BASE = "https://api.hiapi.ai/v1"

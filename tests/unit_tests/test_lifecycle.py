@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from langchain_hiapi import ChatHiAPI, HiAPIImageGenerationTool
 from langchain_hiapi._client import HiAPIClient
 from langchain_hiapi._pool import MAX_IDLE_POOLS
-from tests.unit_tests._wire import chat_reply
+from tests._support.wire import chat_reply
 
 KEY = "sk-lifecycle-key-1"
 

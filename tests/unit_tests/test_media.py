@@ -21,7 +21,7 @@ from langchain_hiapi._media import (
     sniff_mime,
     strict_b64decode,
 )
-from tests.unit_tests._wire import png_bytes
+from tests._support.wire import png_bytes
 
 PNG = png_bytes(7, 5)
 GIF = b"GIF89a" + struct.pack("<HH", 33, 44) + b"\x00" * 8

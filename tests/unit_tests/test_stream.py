@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_hiapi._convert import reply_to_message
 from langchain_hiapi._stream import StreamAssembler
 from langchain_hiapi.errors import BadRequestError, PromptBlockedError, StreamError
-from tests.unit_tests._wire import chat_reply, markdown_image, png_b64, stream_events
+from tests._support.wire import chat_reply, markdown_image, png_b64, stream_events
 
 PNG = png_b64(8, 5)
 

@@ -19,7 +19,7 @@ from langchain_hiapi._task_convert import (
     message_to_chunk,
     task_to_message,
 )
-from tests.unit_tests._wire import png_b64, png_bytes
+from tests._support.wire import png_b64, png_bytes
 
 NOW = 1_800_000_000.0
 PNG = png_b64(4, 3)

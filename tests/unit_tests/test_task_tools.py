@@ -1,6 +1,6 @@
 """The generation tools on the task API: the image tool's routing and HiAPITaskTool.
 
-Over httpx.MockTransport (no sockets) against the small in-memory HiAPI of `_task_server`.
+Over httpx.MockTransport (no sockets) against the in-memory HiAPI of `tests._support.task_server`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from langchain_hiapi import AuthenticationError, HiAPIImageGenerationTool, HiAPI
 from langchain_hiapi.catalogue import Seedream5ProTextToImageInput
 from langchain_hiapi.chat_models import ChatHiAPI
 from langchain_hiapi.task_tool import OpenTaskArgs
-from tests.unit_tests._task_server import CDN, EXPIRE_AT, FakeHiAPI, chat_error, envelope
-from tests.unit_tests._wire import png_bytes
+from tests._support.task_server import CDN, EXPIRE_AT, FakeHiAPI, chat_error, envelope
+from tests._support.wire import png_bytes
 
 SEEDREAM = "seedream-5.0-pro/text-to-image"
 

@@ -18,7 +18,7 @@ import langchain_hiapi
 from langchain_hiapi import AuthenticationError, ChatHiAPI
 from langchain_hiapi.image_config import ASPECT_RATIOS, IMAGE_SIZES
 from langchain_hiapi.tools import HiAPIImageGenerationTool, image_dimensions
-from tests.unit_tests._wire import chat_reply, markdown_image, png_b64, png_bytes
+from tests._support.wire import chat_reply, markdown_image, png_b64, png_bytes
 
 KEY = "sk-unit-test-secret-key-123"
 PNG = png_b64(16, 9)

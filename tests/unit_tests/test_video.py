@@ -1,6 +1,6 @@
 """Video generation on the task API: inputs per model, generate_video and the video tool.
 
-Over httpx.MockTransport (no sockets) against the in-memory HiAPI of `_task_server`.
+Over httpx.MockTransport (no sockets) against the in-memory HiAPI of `tests._support.task_server`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from langchain_hiapi.video import (
     image_reference,
     video_args_schema,
 )
-from tests.unit_tests._task_server import CDN, EXPIRE_AT, MP4, FakeHiAPI
-from tests.unit_tests._wire import png_bytes
+from tests._support.task_server import CDN, EXPIRE_AT, MP4, FakeHiAPI
+from tests._support.wire import png_bytes
 
 URL = "https://example.com/start.png"
 

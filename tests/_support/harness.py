@@ -1,4 +1,4 @@
-"""Helpers shared by the reliability tests (no fixtures here: see conftest.py)."""
+"""Model names, a sleep recorder and sync/async call helpers (fixtures stay in conftest.py)."""
 
 from __future__ import annotations
 

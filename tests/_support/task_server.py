@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.unit_tests._wire import chat_reply, markdown_image, png_b64, png_bytes
+from tests._support.wire import chat_reply, markdown_image, png_b64, png_bytes
 
 CDN = "https://cdn.test"
 EXPIRE_AT = 1_900_000_000
