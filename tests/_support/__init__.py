@@ -5,4 +5,5 @@
 - `servers`: `RawServer`, a hand-made HTTP server on 127.0.0.1 for hostile replies.
 - `urls`: internal and odd URLs every download must refuse.
 - `harness`: model names, `SleepRecorder`, sync/async call helpers, a closed port.
+- `catalogue_inputs`: task inputs the catalogue must accept (`VALID_INPUTS`) or refuse.
 """

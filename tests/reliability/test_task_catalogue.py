@@ -17,7 +17,7 @@ from pydantic.fields import FieldInfo
 from langchain_hiapi import HiAPIError, HiAPITasks
 from langchain_hiapi.catalogue import TaskInput, lookup, task_models
 from langchain_hiapi.testing import HiAPIEmulator, TaskTiming
-from tests.unit_tests.test_catalogue import BAD_INPUTS, VALID_INPUTS
+from tests._support.catalogue_inputs import BAD_INPUTS, VALID_INPUTS
 
 
 @pytest.fixture(scope="module")
