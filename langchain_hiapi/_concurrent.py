@@ -12,28 +12,33 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import inspect
+import functools
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from langchain_hiapi._flows import (
     AsyncRunner,
+    Cursor,
     Flow,
+    Handler,
     Notify,
     Now,
     Sleep,
     SyncRunner,
+    clock_handlers,
     run_async,
     run_sync,
+    settle,
 )
 
 __all__ = [
     "Emit",
     "Finished",
     "Next",
+    "Outcomes",
     "Scheduler",
     "SchedulerStep",
     "Spawn",
@@ -82,9 +87,35 @@ SchedulerStep = Spawn | Next | Emit | Now | Notify | Sleep
 Scheduler = Generator[SchedulerStep, Any, None]
 
 
-def _no_work(step: Next) -> None:
-    if step.timeout is None:
-        raise RuntimeError("Next() without a timeout while nothing is running would never end")
+class Outcomes:
+    """The spawned flows still running (future or task -> tag) and those finished, in order."""
+
+    def __init__(self) -> None:
+        self.running: dict[Any, Any] = {}
+        self.ready: deque[Finished] = deque()
+
+    def waiting(self, step: Next) -> bool:
+        """Whether `Next` must wait: nothing has finished yet.
+
+        Raises:
+            RuntimeError: Nothing runs and there is no timeout: it would never end.
+        """
+        if not self.ready and not self.running and step.timeout is None:
+            raise RuntimeError("Next() without a timeout while nothing is running would never end")
+        return not self.ready
+
+    def collect(self, done: Iterable[Any]) -> None:
+        """Records the outcomes of finished futures or tasks."""
+        for job in done:
+            tag = self.running.pop(job)
+            error = job.exception()
+            if error is not None and not isinstance(error, Exception):
+                raise error  # KeyboardInterrupt and friends are not outcomes
+            self.ready.append(Finished(tag, None if error else job.result(), error))
+
+    def pop(self) -> Finished | None:
+        """The next finished flow, if any."""
+        return self.ready.popleft() if self.ready else None
 
 
 def iterate_sync(
@@ -113,62 +144,36 @@ def iterate_sync(
         Each emitted value.
     """
     pool = concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix="hiapi-bulk")
-    running: dict[concurrent.futures.Future[Any], Any] = {}
-    ready: deque[Finished] = deque()
+    jobs = Outcomes()
 
     def start(step: Spawn) -> None:
-        future = pool.submit(
-            run_sync, step.flow, client, sleep=sleep, clock=clock, wall_clock=wall_clock
-        )
-        running[future] = step.tag
-
-    def collect(done: set[concurrent.futures.Future[Any]]) -> None:
-        for future in done:
-            tag = running.pop(future)
-            error = future.exception()
-            if error is not None and not isinstance(error, Exception):
-                raise error  # KeyboardInterrupt and friends are not outcomes
-            ready.append(Finished(tag, None if error else future.result(), error))
+        run = functools.partial(run_sync, sleep=sleep, clock=clock, wall_clock=wall_clock)
+        jobs.running[pool.submit(run, step.flow, client)] = step.tag
 
     def next_finished(step: Next) -> Finished | None:
-        if not ready:
-            if not running:
-                _no_work(step)
-                sleep(step.timeout or 0.0)
-                return None
-            done, _ = concurrent.futures.wait(
-                running, timeout=step.timeout, return_when=concurrent.futures.FIRST_COMPLETED
-            )
-            collect(done)
-        return ready.popleft() if ready else None
+        if jobs.waiting(step) and jobs.running:
+            first = concurrent.futures.FIRST_COMPLETED
+            jobs.collect(concurrent.futures.wait(jobs.running, step.timeout, first)[0])
+        elif jobs.waiting(step):
+            sleep(step.timeout or 0.0)
+        return jobs.pop()
 
-    result: Any = None
-    error: Exception | None = None
+    handlers: dict[type, Handler] = {Spawn: start, Next: next_finished}
     try:
-        while True:
-            try:
-                step = scheduler.send(result) if error is None else scheduler.throw(error)
-            except StopIteration:
-                return
-            result, error = None, None
-            try:
-                if isinstance(step, Spawn):
-                    start(step)
-                elif isinstance(step, Next):
-                    result = next_finished(step)
-                elif isinstance(step, Emit):
-                    yield step.value
-                elif isinstance(step, Now):
-                    result = wall_clock() if step.wall else clock()
-                elif isinstance(step, Sleep):
-                    sleep(step.seconds)
-                else:
-                    step.callback(step.value)
-            except Exception as exc:  # handed to the scheduler, which re-raises what it can't
-                error = exc
+        with Cursor(scheduler, {**handlers, **clock_handlers(sleep, clock, wall_clock)}) as cursor:
+            for step in cursor:
+                with cursor.outcome():
+                    cursor.result = yield from _emit_or_start(cursor, step)
     finally:
-        scheduler.close()
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _emit_or_start(cursor: Cursor[None], step: Any) -> Generator[Any, None, Any]:
+    """Hands an `Emit` step's value out of the sync driver; starts any other step."""
+    if isinstance(step, Emit):
+        yield step.value
+        return None
+    return cursor.handle(step)
 
 
 async def iterate_async(
@@ -180,61 +185,33 @@ async def iterate_async(
     wall_clock: Callable[[], float] = time.time,
 ) -> AsyncGenerator[Any, None]:
     """Async `iterate_sync`: sub-flows run as asyncio tasks, cancelled when it stops."""
-    running: dict[asyncio.Task[Any], Any] = {}
-    ready: deque[Finished] = deque()
+    jobs = Outcomes()
 
-    def collect(done: set[asyncio.Task[Any]]) -> None:
-        for task in done:
-            tag = running.pop(task)
-            error = task.exception()
-            if error is not None and not isinstance(error, Exception):
-                raise error
-            ready.append(Finished(tag, None if error else task.result(), error))
+    def start(step: Spawn) -> None:
+        flow = run_async(step.flow, client, sleep=sleep, clock=clock, wall_clock=wall_clock)
+        jobs.running[asyncio.ensure_future(flow)] = step.tag
 
     async def next_finished(step: Next) -> Finished | None:
-        if not ready:
-            if not running:
-                _no_work(step)
-                await sleep(step.timeout or 0.0)
-                return None
-            done, _ = await asyncio.wait(
-                running, timeout=step.timeout, return_when=asyncio.FIRST_COMPLETED
+        if jobs.waiting(step) and jobs.running:
+            first = asyncio.FIRST_COMPLETED
+            jobs.collect(
+                (await asyncio.wait(jobs.running, timeout=step.timeout, return_when=first))[0]
             )
-            collect(done)
-        return ready.popleft() if ready else None
+        elif jobs.waiting(step):
+            await sleep(step.timeout or 0.0)
+        return jobs.pop()
 
-    result: Any = None
-    error: Exception | None = None
+    handlers: dict[type, Handler] = {Spawn: start, Next: next_finished}
     try:
-        while True:
-            try:
-                step = scheduler.send(result) if error is None else scheduler.throw(error)
-            except StopIteration:
-                return
-            result, error = None, None
-            try:
-                if isinstance(step, Spawn):
-                    flow = run_async(
-                        step.flow, client, sleep=sleep, clock=clock, wall_clock=wall_clock
-                    )
-                    running[asyncio.ensure_future(flow)] = step.tag
-                elif isinstance(step, Next):
-                    result = await next_finished(step)
-                elif isinstance(step, Emit):
+        with Cursor(scheduler, {**handlers, **clock_handlers(sleep, clock, wall_clock)}) as cursor:
+            for step in cursor:
+                if isinstance(step, Emit):
                     yield step.value
-                elif isinstance(step, Now):
-                    result = wall_clock() if step.wall else clock()
-                elif isinstance(step, Sleep):
-                    await sleep(step.seconds)
-                else:
-                    outcome = step.callback(step.value)
-                    if inspect.isawaitable(outcome):
-                        await outcome
-            except Exception as exc:  # handed to the scheduler, which re-raises what it can't
-                error = exc
+                    continue
+                with cursor.outcome():
+                    cursor.result = await settle(cursor.handle(step))
     finally:
-        scheduler.close()
-        for task in running:
+        for task in jobs.running:
             task.cancel()
-        if running:
-            await asyncio.gather(*running, return_exceptions=True)
+        if jobs.running:
+            await asyncio.gather(*jobs.running, return_exceptions=True)

@@ -13,9 +13,10 @@ import asyncio
 import inspect
 import os
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from langchain_hiapi._client import JSONReply
 from langchain_hiapi._files import FetchedFile
@@ -23,15 +24,20 @@ from langchain_hiapi._files import FetchedFile
 __all__ = [
     "AsyncRunner",
     "Call",
+    "Cursor",
     "Fetch",
     "Flow",
+    "Handler",
     "Notify",
     "Now",
     "Sleep",
     "Step",
     "SyncRunner",
+    "clock_handlers",
+    "flow_handlers",
     "run_async",
     "run_sync",
+    "settle",
 ]
 
 T = TypeVar("T")
@@ -87,37 +93,107 @@ Flow = Generator[Step, Any, T]
 class SyncRunner(Protocol):
     """What the sync driver needs from a client (``HiAPIClient`` has it)."""
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Mapping[str, Any] | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> JSONReply: ...
+    @property
+    def request(self) -> Callable[..., JSONReply]: ...  # HiAPIClient.request
 
-    def fetch_to_file(
-        self, url: str, dest_dir: str | os.PathLike[str], stem: str, *, max_bytes: int
-    ) -> FetchedFile: ...
+    @property
+    def fetch_to_file(self) -> Callable[..., FetchedFile]: ...  # HiAPIClient.fetch_to_file
 
 
 class AsyncRunner(Protocol):
     """What the async driver needs from a client (``HiAPIClient`` has it)."""
 
-    async def arequest(
-        self,
-        method: str,
-        path: str,
-        body: Mapping[str, Any] | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> JSONReply: ...
+    @property
+    def arequest(self) -> Callable[..., Awaitable[JSONReply]]: ...
 
-    async def afetch_to_file(
-        self, url: str, dest_dir: str | os.PathLike[str], stem: str, *, max_bytes: int
-    ) -> FetchedFile: ...
+    @property
+    def afetch_to_file(self) -> Callable[..., Awaitable[FetchedFile]]: ...
+
+
+Handler = Callable[[Any], Any]
+"""Runs one step; the async drivers await a result that is awaitable."""
+
+
+def clock_handlers(
+    sleep: Callable[[float], Any], clock: Callable[[], float], wall_clock: Callable[[], float]
+) -> dict[type, Handler]:
+    """Handlers of the steps every driver runs the same way: `Sleep`, `Now`, `Notify`."""
+    return {
+        Sleep: lambda step: sleep(step.seconds),
+        Now: lambda step: wall_clock() if step.wall else clock(),
+        Notify: lambda step: step.callback(step.value),
+    }
+
+
+def flow_handlers(
+    request: Callable[..., Any],
+    fetch: Callable[..., Any],
+    sleep: Callable[[float], Any],
+    clock: Callable[[], float],
+    wall_clock: Callable[[], float],
+) -> dict[type, Handler]:
+    """Handlers of every `Step`, sending requests with `request` and files with `fetch`."""
+    return {
+        Call: lambda s: request(s.method, s.path, s.body, headers=s.headers, params=s.params),
+        Fetch: lambda s: fetch(s.url, s.dest_dir, s.stem, max_bytes=s.max_bytes),
+        **clock_handlers(sleep, clock, wall_clock),
+    }
+
+
+async def settle(outcome: Any) -> Any:
+    """An outcome, awaited if it is awaitable (what the async drivers do with a result)."""
+    return await outcome if inspect.isawaitable(outcome) else outcome
+
+
+class Cursor(Generic[T]):
+    """Steps a flow: iterate it for the steps, set `result` or `error` for each one.
+
+    A step's error is thrown into the flow, so the flow handles it with an ordinary
+    ``try``. Used as a context manager it closes the flow on the way out.
+    """
+
+    def __init__(self, flow: Generator[Any, Any, T], handlers: Mapping[type, Handler]) -> None:
+        self._flow = flow
+        self._handlers = handlers
+        self.result: Any = None
+        self.error: Exception | None = None
+        self._value: Any = None
+
+    def __enter__(self) -> Cursor[T]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._flow.close()
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            try:
+                if self.error is None:
+                    step = self._flow.send(self.result)
+                else:
+                    step = self._flow.throw(self.error)
+            except StopIteration as stop:
+                self._value = stop.value
+                return
+            self.result, self.error = None, None
+            yield step
+
+    def handle(self, step: Any) -> Any:
+        """Starts the step with its handler (an awaitable for the async drivers)."""
+        return self._handlers[type(step)](step)
+
+    @contextmanager
+    def outcome(self) -> Iterator[None]:
+        """Keeps an error of the step run in this block, for the flow to handle."""
+        try:
+            yield
+        except Exception as exc:  # handed to the flow, which re-raises what it can't handle
+            self.error = exc
+
+    @property
+    def value(self) -> T:
+        """The flow's return value (once the iteration ended)."""
+        return cast(T, self._value)
 
 
 def run_sync(
@@ -143,34 +219,12 @@ def run_sync(
     Raises:
         Exception: Whatever the flow raises (a step's error it does not handle included).
     """
-    result: Any = None
-    error: Exception | None = None
-    try:
-        while True:
-            try:
-                step = flow.send(result) if error is None else flow.throw(error)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            result, error = None, None
-            try:
-                if isinstance(step, Call):
-                    result = client.request(
-                        step.method, step.path, step.body, headers=step.headers, params=step.params
-                    )
-                elif isinstance(step, Sleep):
-                    sleep(step.seconds)
-                elif isinstance(step, Fetch):
-                    result = client.fetch_to_file(
-                        step.url, step.dest_dir, step.stem, max_bytes=step.max_bytes
-                    )
-                elif isinstance(step, Now):
-                    result = wall_clock() if step.wall else clock()
-                else:
-                    step.callback(step.value)
-            except Exception as exc:  # handed to the flow, which re-raises what it can't handle
-                error = exc
-    finally:
-        flow.close()
+    steps = flow_handlers(client.request, client.fetch_to_file, sleep, clock, wall_clock)
+    with Cursor(flow, steps) as cursor:
+        for step in cursor:
+            with cursor.outcome():
+                cursor.result = cursor.handle(step)
+    return cursor.value
 
 
 async def run_async(
@@ -182,33 +236,9 @@ async def run_async(
     wall_clock: Callable[[], float] = time.time,
 ) -> T:
     """Async :func:`run_sync` (a callback may return an awaitable, which is awaited)."""
-    result: Any = None
-    error: Exception | None = None
-    try:
-        while True:
-            try:
-                step = flow.send(result) if error is None else flow.throw(error)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            result, error = None, None
-            try:
-                if isinstance(step, Call):
-                    result = await client.arequest(
-                        step.method, step.path, step.body, headers=step.headers, params=step.params
-                    )
-                elif isinstance(step, Sleep):
-                    await sleep(step.seconds)
-                elif isinstance(step, Fetch):
-                    result = await client.afetch_to_file(
-                        step.url, step.dest_dir, step.stem, max_bytes=step.max_bytes
-                    )
-                elif isinstance(step, Now):
-                    result = wall_clock() if step.wall else clock()
-                else:
-                    outcome = step.callback(step.value)
-                    if inspect.isawaitable(outcome):
-                        await outcome
-            except Exception as exc:  # handed to the flow, which re-raises what it can't handle
-                error = exc
-    finally:
-        flow.close()
+    steps = flow_handlers(client.arequest, client.afetch_to_file, sleep, clock, wall_clock)
+    with Cursor(flow, steps) as cursor:
+        for step in cursor:
+            with cursor.outcome():
+                cursor.result = await settle(cursor.handle(step))
+    return cursor.value
