@@ -1,24 +1,10 @@
 """HiAPI's unified async task API (`/v1/tasks`): every image, video and audio model.
 
-`HiAPITasks` (blocking) and `AsyncHiAPITasks` (asyncio) have the same methods: `create` a
-task, `get` it, `list` your tasks, `wait` for one, `run` (create + wait), `wait_many` (many
-tasks with few requests, via the list endpoint) and `download` the outputs. Both run the same
-I/O-free flows of `langchain_hiapi._task_flows`.
-
-Every create carries an `Idempotency-Key` (a fresh UUID4 unless you pass one), so a create
-whose reply was lost is retried without creating, or billing, a second task; the server
-answers a replay with the first task (`Task.idempotent_replay`). `input` is checked against
-the model's documented schema before anything is sent (`langchain_hiapi.catalogue`).
-
-Example:
-    ```python
-    from langchain_hiapi import HiAPITasks
-
-    with HiAPITasks() as tasks:
-        task = tasks.run("seedance-2.0", {"prompt": "a paper boat", "duration": 5},
-                         on_update=lambda t: print(t.status))
-        print(tasks.download(task, "out/"))
-    ```
+`HiAPITasks` (blocking) and `AsyncHiAPITasks` (asyncio) have the same methods (`create`,
+`get`, `list`, `wait`, `run`, `wait_many`, `download`), written once: each builds a flow of
+`langchain_hiapi._task_flows` (`_task_client`) and runs it with the sync or async driver.
+Every create carries an `Idempotency-Key`, so a lost reply is retried without billing a
+second task; `input` is checked against the model's schema before anything is sent.
 """
 
 from __future__ import annotations
@@ -27,39 +13,35 @@ import asyncio
 import builtins
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
-from pydantic import SecretStr
-
-from langchain_hiapi._client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    HiAPIClient,
-    RetryPolicy,
-)
 from langchain_hiapi._flows import Flow, run_async, run_sync
-from langchain_hiapi._ratelimit import shared_rate_limiter
-from langchain_hiapi._task_flows import (
-    DEFAULT_MAX_DOWNLOAD_BYTES,
-    POLL_INITIAL,
-    POLL_MAX,
-    OnUpdate,
-    PollSchedule,
-    build_create,
-    create_flow,
-    download_flow,
-    get_flow,
-    list_flow,
-    run_flow,
-    task_path,
-    wait_flow,
-    wait_many_flow,
+from langchain_hiapi._task_client import (
+    CLIENT_OPTIONS,
+    CREATE_OPTIONS,
+    DEFAULT_WAIT_MANY_TIMEOUT,
+    DEFAULT_WAIT_TIMEOUT,
+    DOWNLOAD_OPTIONS,
+    RUN_OPTIONS,
+    WAIT_MANY_OPTIONS,
+    WAIT_OPTIONS,
+    AsyncSleep,
+    ClientOptions,
+    CreateOptions,
+    DownloadOptions,
+    RunOptions,
+    SyncSleep,
+    TaskClientBase,
+    TaskRef,
+    WaitOptions,
 )
+from langchain_hiapi._task_flows import get_flow, list_flow, task_path
 from langchain_hiapi._task_records import Task, TaskOutput, TaskPage
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "DEFAULT_WAIT_MANY_TIMEOUT",
@@ -72,152 +54,23 @@ __all__ = [
     "task_path",
 ]
 
-DEFAULT_WAIT_TIMEOUT = 600.0
-"""Seconds `wait` and `run` wait for a task by default."""
-DEFAULT_WAIT_MANY_TIMEOUT = 900.0
-"""Seconds `wait_many` waits for all its tasks by default."""
-
 T = TypeVar("T")
-TaskRef = Task | str
 
 
-def _task_id(task: TaskRef) -> str:
-    return task.id if isinstance(task, Task) else task
-
-
-def _download_of(
-    task: TaskRef,
-    dest_dir: str | os.PathLike[str],
-    types: Iterable[str] | None,
-    max_bytes: int,
-) -> Flow[list[Path]]:
-    """Download flow for a task or a task id (read first)."""
-    current = task if isinstance(task, Task) else (yield from get_flow(task))
-    return (yield from download_flow(current, dest_dir, types=types, max_bytes=max_bytes))
-
-
-def _can_pace(sleep: Callable[[float], Any], clock: Callable[[], float], async_: bool) -> bool:
-    """Whether the adaptive limiter can pace: its waits must pass on the clock it reads.
-
-    A sleep of your own with the real clock (a test's no-op sleep) would never let the
-    limiter's time pass: it would spin until real time does.
-    """
-    real_sleep = asyncio.sleep if async_ else time.sleep
-    return sleep is real_sleep or clock is not time.monotonic
-
-
-class _TaskClientBase:
-    """Settings and flow building shared by `HiAPITasks` and `AsyncHiAPITasks`."""
-
-    def __init__(
-        self,
-        *,
-        api_key: str | SecretStr | None,
-        base_url: str | None,
-        timeout: httpx.Timeout | float | None,
-        max_retries: int,
-        http_client: httpx.Client | None,
-        http_async_client: httpx.AsyncClient | None,
-        default_headers: Mapping[str, str] | None,
-        client: HiAPIClient | None,
-        adaptive_rate_limit: bool,
-        poll_interval: float,
-        max_poll_interval: float,
-        max_download_bytes: int,
-        sleep: Callable[[float], Any],
-        clock: Callable[[], float],
-        wall_clock: Callable[[], float],
-        async_sleep: bool,
-    ) -> None:
-        PollSchedule(poll_interval, max_poll_interval)  # fails early on bad intervals
-        if isinstance(max_download_bytes, bool) or max_download_bytes < 1:
-            raise ValueError("max_download_bytes must be a positive number of bytes")
-        self.poll_interval = poll_interval
-        self.max_poll_interval = max_poll_interval
-        self.max_download_bytes = max_download_bytes
-        self._sleep = sleep
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._owns_client = client is None
-        if client is None:
-            if api_key is None:
-                api_key = os.environ.get("HIAPI_API_KEY") or None
-            sleeps: dict[str, Any] = {"asleep": sleep} if async_sleep else {"sleep": sleep}
-            key = SecretStr(api_key) if isinstance(api_key, str) else api_key
-            url = base_url or os.environ.get("HIAPI_BASE_URL") or DEFAULT_BASE_URL
-            client = HiAPIClient(
-                base_url=url,
-                api_key=key,
-                timeout=timeout,
-                retry_policy=RetryPolicy(max_retries=max_retries),
-                default_headers=default_headers,
-                http_client=http_client,
-                http_async_client=http_async_client,
-                rate_limiter=shared_rate_limiter(key, url, clock=clock)
-                if adaptive_rate_limit and _can_pace(sleep, clock, async_sleep)
-                else None,
-                **sleeps,
-            )
-        self.client = client
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.client.base_url!r})"
-
-    def _schedule(self) -> PollSchedule:
-        return PollSchedule(self.poll_interval, self.max_poll_interval)
-
-    def poll_schedule(self) -> PollSchedule:
-        """A fresh schedule of poll pauses with this client's intervals (for `execute`)."""
-        return self._schedule()
-
-    def _create(self, model: str, input: Mapping[str, Any], options: dict[str, Any]) -> Flow[Task]:
-        return create_flow(build_create(model, input, **options))
-
-    def _wait(self, task: TaskRef, timeout: float | None, on_update: OnUpdate | None) -> Flow[Task]:
-        return wait_flow(
-            _task_id(task), timeout=timeout, on_update=on_update, schedule=self._schedule()
-        )
-
-    def _run_task(
-        self,
-        model: str,
-        input: Mapping[str, Any],
-        options: dict[str, Any],
-        timeout: float | None,
-        on_update: OnUpdate | None,
-    ) -> Flow[Task]:
-        request = build_create(model, input, **options)
-        return run_flow(request, timeout=timeout, on_update=on_update, schedule=self._schedule())
-
-    def _wait_many(
-        self, tasks: Iterable[TaskRef], timeout: float | None, on_update: OnUpdate | None
-    ) -> Flow[builtins.list[Task]]:
-        ids = [_task_id(t) for t in tasks]
-        return wait_many_flow(ids, timeout=timeout, on_update=on_update, schedule=self._schedule())
-
-    def _download(
-        self, task: TaskRef, dest_dir: str | os.PathLike[str], types: Iterable[str] | None
-    ) -> Flow[builtins.list[Path]]:
-        return _download_of(task, dest_dir, types, self.max_download_bytes)
-
-
-class HiAPITasks(_TaskClientBase):
+class HiAPITasks(TaskClientBase):
     """Blocking client of HiAPI's task API (`/v1/tasks`): every image, video and audio model.
 
     A task is created, runs for seconds to minutes, and ends with outputs at temporary
     URLs. `create` returns at once, `wait` polls until the task ends (a growing, jittered
     interval; slower after a 429), `run` does both, `wait_many` follows many tasks through
-    the list endpoint, and `download` saves the outputs atomically. Every create carries an
-    `Idempotency-Key`, so a create whose reply was lost is retried without creating (or
-    paying for) a second task, and `input` is checked against the model's documented schema
-    before anything is sent.
+    the list endpoint, and `download` saves the outputs atomically. A create whose reply
+    was lost is retried without paying twice (see Idempotency below).
 
     Setup:
-        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
+        The package, and your key in the environment (or pass `api_key`):
 
         ```bash
-        pip install -U langchain-hiapi
-        export HIAPI_API_KEY="your-api-key"
+        pip install -U langchain-hiapi && export HIAPI_API_KEY="your-api-key"
         ```
 
     Key init args — client params:
@@ -277,17 +130,17 @@ class HiAPITasks(_TaskClientBase):
         task = tasks.run(
             "seedance-2.0",
             {"prompt": "a paper boat on a rainy street", "duration": 5},
-            on_update=lambda t: print(t.status),
+            on_update=lambda t: print("status:", t.status),
             timeout=900,
         )
         task.status, task.outputs
         ```
 
         ```text
-        queued
-        handling
-        archiving
-        success
+        status: queued
+        status: handling
+        status: archiving
+        status: success
         ('success', [TaskOutput(url='https://cdn.hiapi.ai/tasks/.../0.mp4', type='video',
         expire_at=1796406968)])
         ```
@@ -373,48 +226,9 @@ class HiAPITasks(_TaskClientBase):
         ValueError: A setting that cannot work (checked here, before any request).
     """
 
-    def __init__(
-        self,
-        *,
-        api_key: str | SecretStr | None = None,
-        base_url: str | None = None,
-        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
-        http_async_client: httpx.AsyncClient | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        client: HiAPIClient | None = None,
-        adaptive_rate_limit: bool = True,
-        poll_interval: float = POLL_INITIAL,
-        max_poll_interval: float = POLL_MAX,
-        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            http_client=http_client,
-            http_async_client=http_async_client,
-            default_headers=default_headers,
-            client=client,
-            adaptive_rate_limit=adaptive_rate_limit,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            max_download_bytes=max_download_bytes,
-            sleep=sleep,
-            clock=clock,
-            wall_clock=wall_clock,
-            async_sleep=False,
-        )
-
-    def _go(self, flow: Flow[T]) -> T:
-        return run_sync(
-            flow, self.client, sleep=self._sleep, clock=self._clock, wall_clock=self._wall_clock
-        )
+    @CLIENT_OPTIONS.signature
+    def __init__(self, *, sleep: SyncSleep = time.sleep, **options: Unpack[ClientOptions]) -> None:
+        super().__init__(sleep=sleep, async_=False, **options)
 
     def execute(self, flow: Flow[T]) -> T:
         """Runs a flow (a generator of `langchain_hiapi._flows` steps) with this client.
@@ -422,18 +236,13 @@ class HiAPITasks(_TaskClientBase):
         For workflows built from the task flows (the generation tools do create, wait and
         download in one flow), with this client's connection, sleep and clocks.
         """
-        return self._go(flow)
+        return run_sync(
+            flow, self.client, sleep=self._sleep, clock=self._clock, wall_clock=self._wall_clock
+        )
 
+    @CREATE_OPTIONS.signature
     def create(
-        self,
-        model: str,
-        input: Mapping[str, Any],
-        *,
-        callback_url: str | None = None,
-        route: str | None = None,
-        storage: str | None = None,
-        idempotency_key: str | None = None,
-        validate: bool = True,
+        self, model: str, input: Mapping[str, Any], **options: Unpack[CreateOptions]
     ) -> Task:
         """Creates a task and returns at once (status `queued`).
 
@@ -459,14 +268,7 @@ class HiAPITasks(_TaskClientBase):
             InsufficientQuotaError: The balance is used up.
             HiAPIError: Another failure, after retries.
         """
-        options = {
-            "callback_url": callback_url,
-            "route": route,
-            "storage": storage,
-            "idempotency_key": idempotency_key,
-            "validate": validate,
-        }
-        return self._go(self._create(model, input, options))
+        return self.execute(self.flow_create(model, input, options))
 
     def get(self, task_id: str) -> Task:
         """The task's current state (`GET /v1/tasks/:id`).
@@ -474,19 +276,14 @@ class HiAPITasks(_TaskClientBase):
         Raises:
             NotFoundError: No such task for this key's account.
         """
-        return self._go(get_flow(task_id))
+        return self.execute(get_flow(task_id))
 
     def list(self, page: int = 1, size: int = 20) -> TaskPage:
         """One page of your tasks, newest first (`size` 1-100)."""
-        return self._go(list_flow(page, size))
+        return self.execute(list_flow(page, size))
 
-    def wait(
-        self,
-        task_id_or_task: TaskRef,
-        *,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
-        on_update: OnUpdate | None = None,
-    ) -> Task:
+    @WAIT_OPTIONS.signature
+    def wait(self, task_id_or_task: TaskRef, **options: Unpack[WaitOptions]) -> Task:
         """Polls a task until it ends (growing, jittered interval; slower after a 429).
 
         Args:
@@ -502,37 +299,16 @@ class HiAPITasks(_TaskClientBase):
             TaskWaitTimeout: Still running at the deadline; the task is not cancelled
                 (resume with `wait(task_id)`).
         """
-        return self._go(self._wait(task_id_or_task, timeout, on_update))
+        return self.execute(self.flow_wait(task_id_or_task, options))
 
-    def run(
-        self,
-        model: str,
-        input: Mapping[str, Any],
-        *,
-        callback_url: str | None = None,
-        route: str | None = None,
-        storage: str | None = None,
-        idempotency_key: str | None = None,
-        validate: bool = True,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
-        on_update: OnUpdate | None = None,
-    ) -> Task:
+    @RUN_OPTIONS.signature
+    def run(self, model: str, input: Mapping[str, Any], **options: Unpack[RunOptions]) -> Task:
         """`create` then `wait` (same arguments and errors as both)."""
-        options = {
-            "callback_url": callback_url,
-            "route": route,
-            "storage": storage,
-            "idempotency_key": idempotency_key,
-            "validate": validate,
-        }
-        return self._go(self._run_task(model, input, options, timeout, on_update))
+        return self.execute(self.flow_run(model, input, options))
 
+    @WAIT_MANY_OPTIONS.signature
     def wait_many(
-        self,
-        ids: Iterable[TaskRef],
-        *,
-        timeout: float | None = DEFAULT_WAIT_MANY_TIMEOUT,
-        on_update: OnUpdate | None = None,
+        self, ids: Iterable[TaskRef], **options: Unpack[WaitOptions]
     ) -> builtins.list[Task]:
         """Waits for many tasks, reading their states from the list endpoint.
 
@@ -550,14 +326,11 @@ class HiAPITasks(_TaskClientBase):
         Raises:
             TaskWaitTimeout: Some tasks were still running at the deadline (`.task_ids`).
         """
-        return self._go(self._wait_many(ids, timeout, on_update))
+        return self.execute(self.flow_wait_many(ids, options))
 
+    @DOWNLOAD_OPTIONS.signature
     def download(
-        self,
-        task: TaskRef,
-        dest_dir: str | os.PathLike[str],
-        *,
-        types: Iterable[str] | None = None,
+        self, task: TaskRef, dest_dir: str | os.PathLike[str], **options: Unpack[DownloadOptions]
     ) -> builtins.list[Path]:
         """Downloads a successful task's outputs into `dest_dir`, each file atomically.
 
@@ -578,7 +351,7 @@ class HiAPITasks(_TaskClientBase):
             TaskFailedError: The task failed.
             ValueError: The task has not finished.
         """
-        return self._go(self._download(task, dest_dir, types))
+        return self.execute(self.flow_download(task, dest_dir, options))
 
     def close(self) -> None:
         """Closes the connections this object opened (a client you passed stays open)."""
@@ -592,7 +365,7 @@ class HiAPITasks(_TaskClientBase):
         self.close()
 
 
-class AsyncHiAPITasks(_TaskClientBase):
+class AsyncHiAPITasks(TaskClientBase):
     """Asyncio client of HiAPI's task API: `HiAPITasks`' methods as coroutines.
 
     Takes `HiAPITasks`' arguments; `sleep` is an async function here, and `http_client`
@@ -600,17 +373,10 @@ class AsyncHiAPITasks(_TaskClientBase):
     may be coroutine functions.
 
     Setup:
-        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
-
-        ```bash
-        pip install -U langchain-hiapi
-        export HIAPI_API_KEY="your-api-key"
-        ```
+        As for `HiAPITasks`.
 
     Key init args:
-        See `HiAPITasks`: `api_key`, `base_url`, `timeout`, `max_retries`,
-        `adaptive_rate_limit`, `poll_interval`, `max_poll_interval`,
-        `max_download_bytes`, ...
+        Those of `HiAPITasks`.
 
     Instantiate:
         ```python
@@ -621,8 +387,11 @@ class AsyncHiAPITasks(_TaskClientBase):
 
     Run a task:
         ```python
-        async def report(task):
-            print(task.status)
+        seen = []
+
+
+        async def report(task):  # a coroutine function works too
+            seen.append(task.status)
 
 
         task = await tasks.run(
@@ -630,15 +399,12 @@ class AsyncHiAPITasks(_TaskClientBase):
             {"prompt": "a paper boat on a rainy street", "duration": 5},
             on_update=report,
         )
-        await tasks.download(task, "videos/")
+        seen, await tasks.download(task, "videos/")
         ```
 
         ```text
-        queued
-        handling
-        archiving
-        success
-        [PosixPath('videos/tk-hiapi-01M8F2CWCJK4F7PQ573VP6DREE-video.mp4')]
+        (['queued', 'handling', 'archiving', 'success'],
+         [PosixPath('videos/tk-hiapi-01M8F2CWCJK4F7PQ573VP6DREE-video.mp4')])
         ```
 
     Many tasks:
@@ -663,136 +429,58 @@ class AsyncHiAPITasks(_TaskClientBase):
         ```
     """
 
+    @CLIENT_OPTIONS.signature
     def __init__(
-        self,
-        *,
-        api_key: str | SecretStr | None = None,
-        base_url: str | None = None,
-        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.AsyncClient | httpx.Client | None = None,
-        http_async_client: httpx.AsyncClient | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        client: HiAPIClient | None = None,
-        adaptive_rate_limit: bool = True,
-        poll_interval: float = POLL_INITIAL,
-        max_poll_interval: float = POLL_MAX,
-        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
+        self, *, sleep: AsyncSleep = asyncio.sleep, **options: Unpack[ClientOptions]
     ) -> None:
-        if isinstance(http_client, httpx.AsyncClient):
-            http_client, http_async_client = None, http_async_client or http_client
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            http_client=http_client,
-            http_async_client=http_async_client,
-            default_headers=default_headers,
-            client=client,
-            adaptive_rate_limit=adaptive_rate_limit,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            max_download_bytes=max_download_bytes,
-            sleep=sleep,
-            clock=clock,
-            wall_clock=wall_clock,
-            async_sleep=True,
-        )
+        super().__init__(sleep=sleep, async_=True, **options)
 
-    async def _go(self, flow: Flow[T]) -> T:
+    async def execute(self, flow: Flow[T]) -> T:
+        """Async `HiAPITasks.execute`."""
         return await run_async(
             flow, self.client, sleep=self._sleep, clock=self._clock, wall_clock=self._wall_clock
         )
 
-    async def execute(self, flow: Flow[T]) -> T:
-        """Async `HiAPITasks.execute`."""
-        return await self._go(flow)
-
+    @CREATE_OPTIONS.signature
     async def create(
-        self,
-        model: str,
-        input: Mapping[str, Any],
-        *,
-        callback_url: str | None = None,
-        route: str | None = None,
-        storage: str | None = None,
-        idempotency_key: str | None = None,
-        validate: bool = True,
+        self, model: str, input: Mapping[str, Any], **options: Unpack[CreateOptions]
     ) -> Task:
-        """Async `HiAPITasks.create`."""
-        options = {
-            "callback_url": callback_url,
-            "route": route,
-            "storage": storage,
-            "idempotency_key": idempotency_key,
-            "validate": validate,
-        }
-        return await self._go(self._create(model, input, options))
+        """Async `HiAPITasks.create`; same arguments."""
+        return await self.execute(self.flow_create(model, input, options))
 
     async def get(self, task_id: str) -> Task:
         """Async `HiAPITasks.get`."""
-        return await self._go(get_flow(task_id))
+        return await self.execute(get_flow(task_id))
 
     async def list(self, page: int = 1, size: int = 20) -> TaskPage:
         """Async `HiAPITasks.list`."""
-        return await self._go(list_flow(page, size))
+        return await self.execute(list_flow(page, size))
 
-    async def wait(
-        self,
-        task_id_or_task: TaskRef,
-        *,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
-        on_update: OnUpdate | None = None,
-    ) -> Task:
-        """Async `HiAPITasks.wait`."""
-        return await self._go(self._wait(task_id_or_task, timeout, on_update))
+    @WAIT_OPTIONS.signature
+    async def wait(self, task_id_or_task: TaskRef, **options: Unpack[WaitOptions]) -> Task:
+        """Async `HiAPITasks.wait`; `on_update` may be a coroutine function."""
+        return await self.execute(self.flow_wait(task_id_or_task, options))
 
+    @RUN_OPTIONS.signature
     async def run(
-        self,
-        model: str,
-        input: Mapping[str, Any],
-        *,
-        callback_url: str | None = None,
-        route: str | None = None,
-        storage: str | None = None,
-        idempotency_key: str | None = None,
-        validate: bool = True,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
-        on_update: OnUpdate | None = None,
+        self, model: str, input: Mapping[str, Any], **options: Unpack[RunOptions]
     ) -> Task:
         """Async `HiAPITasks.run`."""
-        options = {
-            "callback_url": callback_url,
-            "route": route,
-            "storage": storage,
-            "idempotency_key": idempotency_key,
-            "validate": validate,
-        }
-        return await self._go(self._run_task(model, input, options, timeout, on_update))
+        return await self.execute(self.flow_run(model, input, options))
 
+    @WAIT_MANY_OPTIONS.signature
     async def wait_many(
-        self,
-        ids: Iterable[TaskRef],
-        *,
-        timeout: float | None = DEFAULT_WAIT_MANY_TIMEOUT,
-        on_update: OnUpdate | None = None,
+        self, ids: Iterable[TaskRef], **options: Unpack[WaitOptions]
     ) -> builtins.list[Task]:
         """Async `HiAPITasks.wait_many`."""
-        return await self._go(self._wait_many(ids, timeout, on_update))
+        return await self.execute(self.flow_wait_many(ids, options))
 
+    @DOWNLOAD_OPTIONS.signature
     async def download(
-        self,
-        task: TaskRef,
-        dest_dir: str | os.PathLike[str],
-        *,
-        types: Iterable[str] | None = None,
+        self, task: TaskRef, dest_dir: str | os.PathLike[str], **options: Unpack[DownloadOptions]
     ) -> builtins.list[Path]:
         """Async `HiAPITasks.download`."""
-        return await self._go(self._download(task, dest_dir, types))
+        return await self.execute(self.flow_download(task, dest_dir, options))
 
     async def aclose(self) -> None:
         """Closes the connections this object opened (a client you passed stays open)."""
