@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from langchain_hiapi._bulk_job import (
+from langchain_hiapi._bulk_plan import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TASK_TIMEOUT,
     BulkItem,

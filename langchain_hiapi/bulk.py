@@ -31,12 +31,13 @@ import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 from pydantic import SecretStr
 
-from langchain_hiapi._bulk_job import (
+from langchain_hiapi._bulk_job import bulk_scheduler
+from langchain_hiapi._bulk_plan import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL,
@@ -45,22 +46,20 @@ from langchain_hiapi._bulk_job import (
     BulkResult,
     BulkSettings,
     ItemState,
-    bulk_scheduler,
     job_id_for,
     plan_items,
     resume,
 )
-from langchain_hiapi._client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    HiAPIClient,
-    RetryPolicy,
-)
+from langchain_hiapi._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, HiAPIClient
 from langchain_hiapi._concurrent import iterate_async, iterate_sync
 from langchain_hiapi._manifest import Manifest
-from langchain_hiapi._ratelimit import KeyRateLimiter, shared_rate_limiter
+from langchain_hiapi._options import Keywords
+from langchain_hiapi._ratelimit import KeyRateLimiter
+from langchain_hiapi._task_client import connect
 from langchain_hiapi._task_flows import DEFAULT_MAX_DOWNLOAD_BYTES
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -70,6 +69,7 @@ __all__ = [
     "MANIFEST_NAME",
     "AsyncBulkRun",
     "BulkItem",
+    "BulkOptions",
     "BulkResult",
     "BulkRun",
     "agenerate_many",
@@ -98,32 +98,63 @@ class _Job:
         return len(self.states)
 
 
+class BulkOptions(TypedDict, total=False):
+    """The keyword arguments of `generate_many` and `agenerate_many` besides `model`, `save_dir`."""
+
+    concurrency: int
+    manifest: str | os.PathLike[str] | None
+    job_id: str | None
+    route: str | None
+    storage: str | None
+    validate: bool
+    retry_failed: bool
+    task_timeout: float | None
+    poll_interval: float
+    max_poll_interval: float
+    max_download_bytes: int
+    api_key: str | SecretStr | None
+    base_url: str | None
+    timeout: httpx.Timeout | float | None
+    max_retries: int
+    client: HiAPIClient | None
+    adaptive_rate_limit: bool
+
+
+_DEFAULTS: BulkOptions = {
+    "concurrency": DEFAULT_CONCURRENCY,
+    "manifest": None,
+    "job_id": None,
+    "route": None,
+    "storage": None,
+    "validate": True,
+    "retry_failed": True,
+    "task_timeout": DEFAULT_TASK_TIMEOUT,
+    "poll_interval": DEFAULT_POLL_INTERVAL,
+    "max_poll_interval": DEFAULT_MAX_POLL_INTERVAL,
+    "max_download_bytes": DEFAULT_MAX_DOWNLOAD_BYTES,
+    "api_key": None,
+    "base_url": None,
+    "timeout": DEFAULT_TIMEOUT,
+    "max_retries": DEFAULT_MAX_RETRIES,
+    "client": None,
+    "adaptive_rate_limit": True,
+}
+BULK_OPTIONS = Keywords(BulkOptions, _DEFAULTS)
+
+Items = Iterable[str | Mapping[str, Any] | BulkItem]
+
+
 def _prepare(
-    items: Iterable[str | Mapping[str, Any] | BulkItem],
-    *,
-    model: str,
-    save_dir: str | os.PathLike[str],
-    concurrency: int,
-    manifest: str | os.PathLike[str] | None,
-    job_id: str | None,
-    route: str | None,
-    storage: str | None,
-    validate: bool,
-    retry_failed: bool,
-    task_timeout: float | None,
-    poll_interval: float,
-    max_poll_interval: float,
-    max_download_bytes: int,
-    api_key: str | SecretStr | None,
-    base_url: str | None,
-    timeout: httpx.Timeout | float | None,
-    max_retries: int,
-    client: HiAPIClient | None,
-    adaptive_rate_limit: bool,
+    where: str, items: Items, model: str, save_dir: str | os.PathLike[str], options: BulkOptions
 ) -> _Job:
+    """Checks a job's items and settings and opens its manifest (nothing is sent)."""
+    o = BULK_OPTIONS.resolve(where, options)
     if isinstance(items, (str, bytes, Mapping)):
         raise TypeError("items must be a list (or other iterable) of prompts or input dicts")
-    planned = plan_items(list(items), model=model, route=route, storage=storage, validate=validate)
+    planned = plan_items(
+        list(items), model=model, route=o["route"], storage=o["storage"], validate=o["validate"]
+    )
+    job_id = o["job_id"]
     if job_id is not None and (not isinstance(job_id, str) or not job_id.strip()):
         raise ValueError("job_id must be a non-empty string")
     job = job_id or job_id_for(planned)
@@ -133,25 +164,24 @@ def _prepare(
     settings = BulkSettings(
         job=job,
         save_dir=directory,
-        concurrency=concurrency,
-        poll_interval=poll_interval,
-        max_poll_interval=max_poll_interval,
-        task_timeout=task_timeout,
-        max_download_bytes=max_download_bytes,
+        concurrency=o["concurrency"],
+        poll_interval=o["poll_interval"],
+        max_poll_interval=o["max_poll_interval"],
+        task_timeout=o["task_timeout"],
+        max_download_bytes=o["max_download_bytes"],
     )
+    manifest = o["manifest"]
     book = Manifest(manifest if manifest is not None else directory / MANIFEST_NAME)
-    states = resume(planned, book.load(job), job=job, retry_failed=retry_failed)
+    states = resume(planned, book.load(job), job=job, retry_failed=o["retry_failed"])
+    client: HiAPIClient | None = o["client"]
     owns = client is None
     if client is None:
-        key = api_key if api_key is not None else os.environ.get("HIAPI_API_KEY") or None
-        secret = SecretStr(key) if isinstance(key, str) else key
-        url = base_url or os.environ.get("HIAPI_BASE_URL") or DEFAULT_BASE_URL
-        client = HiAPIClient(
-            base_url=url,
-            api_key=secret,
-            timeout=timeout,
-            retry_policy=RetryPolicy(max_retries=max_retries),
-            rate_limiter=shared_rate_limiter(secret, url) if adaptive_rate_limit else None,
+        client = connect(
+            api_key=o["api_key"],
+            base_url=o["base_url"],
+            max_retries=o["max_retries"],
+            adaptive_rate_limit=o["adaptive_rate_limit"],
+            timeout=o["timeout"],
         )
     return _Job(states, settings, book, client, owns, client.rate_limiter)
 
@@ -269,28 +299,9 @@ class AsyncBulkRun(_RunBase, AsyncIterator[BulkResult]):
         await self.aclose()
 
 
+@BULK_OPTIONS.signature
 def generate_many(
-    items: Iterable[str | Mapping[str, Any] | BulkItem],
-    *,
-    model: str,
-    save_dir: str | os.PathLike[str],
-    concurrency: int = DEFAULT_CONCURRENCY,
-    manifest: str | os.PathLike[str] | None = None,
-    job_id: str | None = None,
-    route: str | None = None,
-    storage: str | None = None,
-    validate: bool = True,
-    retry_failed: bool = True,
-    task_timeout: float | None = DEFAULT_TASK_TIMEOUT,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
-    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
-    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
-    api_key: str | SecretStr | None = None,
-    base_url: str | None = None,
-    timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    client: HiAPIClient | None = None,
-    adaptive_rate_limit: bool = True,
+    items: Items, *, model: str, save_dir: str | os.PathLike[str], **options: Unpack[BulkOptions]
 ) -> BulkRun:
     """Generates an image (or video, audio) for every item, resumably; results stream back.
 
@@ -335,82 +346,19 @@ def generate_many(
         AuthenticationError, PermissionDeniedError, RateLimitError: While iterating: the
             key, the balance or the rate limit stop the job (a re-run resumes it).
     """
-    job = _prepare(
-        items,
-        model=model,
-        save_dir=save_dir,
-        concurrency=concurrency,
-        manifest=manifest,
-        job_id=job_id,
-        route=route,
-        storage=storage,
-        validate=validate,
-        retry_failed=retry_failed,
-        task_timeout=task_timeout,
-        poll_interval=poll_interval,
-        max_poll_interval=max_poll_interval,
-        max_download_bytes=max_download_bytes,
-        api_key=api_key,
-        base_url=base_url,
-        timeout=timeout,
-        max_retries=max_retries,
-        client=client,
-        adaptive_rate_limit=adaptive_rate_limit,
-    )
-    return BulkRun(job)
+    return BulkRun(_prepare("generate_many", items, model, save_dir, options))
 
 
+@BULK_OPTIONS.signature
 def agenerate_many(
-    items: Iterable[str | Mapping[str, Any] | BulkItem],
-    *,
-    model: str,
-    save_dir: str | os.PathLike[str],
-    concurrency: int = DEFAULT_CONCURRENCY,
-    manifest: str | os.PathLike[str] | None = None,
-    job_id: str | None = None,
-    route: str | None = None,
-    storage: str | None = None,
-    validate: bool = True,
-    retry_failed: bool = True,
-    task_timeout: float | None = DEFAULT_TASK_TIMEOUT,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
-    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
-    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
-    api_key: str | SecretStr | None = None,
-    base_url: str | None = None,
-    timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    client: HiAPIClient | None = None,
-    adaptive_rate_limit: bool = True,
+    items: Items, *, model: str, save_dir: str | os.PathLike[str], **options: Unpack[BulkOptions]
 ) -> AsyncBulkRun:
     """The asyncio version of `generate_many`: iterate it with `async for`.
 
     Same arguments, checks and behaviour; requests run as asyncio tasks (cancelled when the
     run is closed or the loop stops).
     """
-    job = _prepare(
-        items,
-        model=model,
-        save_dir=save_dir,
-        concurrency=concurrency,
-        manifest=manifest,
-        job_id=job_id,
-        route=route,
-        storage=storage,
-        validate=validate,
-        retry_failed=retry_failed,
-        task_timeout=task_timeout,
-        poll_interval=poll_interval,
-        max_poll_interval=max_poll_interval,
-        max_download_bytes=max_download_bytes,
-        api_key=api_key,
-        base_url=base_url,
-        timeout=timeout,
-        max_retries=max_retries,
-        client=client,
-        adaptive_rate_limit=adaptive_rate_limit,
-    )
-    return AsyncBulkRun(job)
+    return AsyncBulkRun(_prepare("agenerate_many", items, model, save_dir, options))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 
 from langchain_hiapi._bulk_cli import _Progress, parse_jobfile, parse_shard
-from langchain_hiapi._bulk_job import BulkItem, BulkResult
+from langchain_hiapi._bulk_plan import BulkItem, BulkResult
 
 
 def test_job_file_lines_become_items() -> None:

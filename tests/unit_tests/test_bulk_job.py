@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from langchain_hiapi._bulk_job import (
+from langchain_hiapi._bulk_job import bulk_scheduler
+from langchain_hiapi._bulk_plan import (
     KEY_PREFIX,
     BulkItem,
     BulkResult,
     BulkSettings,
     ItemState,
     PlannedItem,
-    bulk_scheduler,
     idempotency_key,
     job_id_for,
     plan_items,
