@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import httpx
 from pydantic import SecretStr
 
-from langchain_hiapi._client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    HiAPIClient,
-    RetryPolicy,
+from langchain_hiapi._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, HiAPIClient
+from langchain_hiapi._connection import (
+    Closeable,
+    ConnectionOwner,
+    make_client,
+    resolve_api_key,
+    resolve_base_url,
 )
 from langchain_hiapi._flows import Flow
 from langchain_hiapi._options import Keywords
@@ -143,7 +144,6 @@ def connect(
     *,
     api_key: str | SecretStr | None,
     base_url: str | None,
-    max_retries: int,
     adaptive_rate_limit: bool,
     clock: Callable[[], float] = time.monotonic,
     **settings: Any,
@@ -152,26 +152,17 @@ def connect(
 
     Args:
         api_key: The key; `HIAPI_API_KEY` when `None`.
-        base_url: The API base URL; `HIAPI_BASE_URL`, else HiAPI's, when `None`.
-        max_retries: Retries per request.
+        base_url: The API base URL; from the environment, else HiAPI's, when `None`.
         adaptive_rate_limit: Pace requests with the key's shared adaptive rate limiter.
         clock: The clock the rate limiter paces on.
-        **settings: Other `HiAPIClient` arguments (`timeout`, `http_client`, `sleep`, ...).
+        **settings: `_connection.make_client` arguments (`timeout`, `max_retries`, ...).
 
     Returns:
         The client (the caller owns it).
     """
-    key = api_key if api_key is not None else os.environ.get("HIAPI_API_KEY") or None
-    secret = SecretStr(key) if isinstance(key, str) else key
-    url = base_url or os.environ.get("HIAPI_BASE_URL") or DEFAULT_BASE_URL
-    limiter = shared_rate_limiter(secret, url, clock=clock) if adaptive_rate_limit else None
-    return HiAPIClient(
-        base_url=url,
-        api_key=secret,
-        retry_policy=RetryPolicy(max_retries=max_retries),
-        rate_limiter=limiter,
-        **settings,
-    )
+    key, url = resolve_api_key(api_key), resolve_base_url(base_url)
+    limiter = shared_rate_limiter(key, url, clock=clock) if adaptive_rate_limit else None
+    return make_client(base_url=url, api_key=key, rate_limiter=limiter, **settings)
 
 
 def _can_pace(sleep: Callable[[float], Any], clock: Callable[[], float], async_: bool) -> bool:
@@ -196,8 +187,8 @@ def _download_of(
     return (yield from download_flow(current, dest_dir, types=types, max_bytes=max_bytes))
 
 
-class TaskClientBase:
-    """Settings and flow building shared by `HiAPITasks` and `AsyncHiAPITasks`.
+class TaskClientBase(ConnectionOwner):
+    """Settings, flow building and closing shared by `HiAPITasks` and `AsyncHiAPITasks`.
 
     Args:
         sleep: The sleep function (a coroutine function when `async_`).
@@ -249,6 +240,9 @@ class TaskClientBase:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.client.base_url!r})"
+
+    def _release_connection(self) -> Closeable | None:
+        return self.client if self._owns_client else None  # a client passed in stays open
 
     def poll_schedule(self) -> PollSchedule:
         """A fresh schedule of poll pauses with this client's intervals (for `execute`)."""

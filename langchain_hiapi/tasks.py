@@ -353,17 +353,6 @@ class HiAPITasks(TaskClientBase):
         """
         return self.execute(self.flow_download(task, dest_dir, options))
 
-    def close(self) -> None:
-        """Closes the connections this object opened (a client you passed stays open)."""
-        if self._owns_client:
-            self.client.close()
-
-    def __enter__(self) -> HiAPITasks:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
 
 class AsyncHiAPITasks(TaskClientBase):
     """Asyncio client of HiAPI's task API: `HiAPITasks`' methods as coroutines.
@@ -481,19 +470,3 @@ class AsyncHiAPITasks(TaskClientBase):
     ) -> builtins.list[Path]:
         """Async `HiAPITasks.download`."""
         return await self.execute(self.flow_download(task, dest_dir, options))
-
-    async def aclose(self) -> None:
-        """Closes the connections this object opened (a client you passed stays open)."""
-        if self._owns_client:
-            await self.client.aclose()
-
-    def close(self) -> None:
-        """Closes the sync side only (use `aclose` from async code)."""
-        if self._owns_client:
-            self.client.close()
-
-    async def __aenter__(self) -> AsyncHiAPITasks:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
