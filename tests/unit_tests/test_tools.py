@@ -120,6 +120,28 @@ def test_lazy_package_export() -> None:
         _ = langchain_hiapi.Nope
 
 
+def test_tools_keep_their_public_paths_and_lc_namespace() -> None:
+    # The tools moved into the tools/ package; their first homes and lc ids stay.
+    from langchain_hiapi import task_tool, tools, video
+
+    assert tools.HiAPITaskTool is task_tool.HiAPITaskTool is langchain_hiapi.HiAPITaskTool
+    assert tools.HiAPIVideoGenerationTool is video.HiAPIVideoGenerationTool
+    assert HiAPIImageGenerationTool.get_lc_namespace() == ["langchain_hiapi", "tools"]
+    assert task_tool.HiAPITaskTool.get_lc_namespace() == ["langchain_hiapi", "task_tool"]
+    assert task_tool.TaskToolBase.get_lc_namespace() == ["langchain_hiapi", "task_tool"]
+    assert video.HiAPIVideoGenerationTool.get_lc_namespace() == ["langchain_hiapi", "video"]
+    assert HiAPIImageGenerationTool.lc_id() == [
+        "langchain_hiapi",
+        "tools",
+        "HiAPIImageGenerationTool",
+    ]
+
+    class MyTool(task_tool.HiAPITaskTool):
+        pass
+
+    assert MyTool.get_lc_namespace() == __name__.split(".")
+
+
 # ------------------------------------------------------------------------ construction
 
 

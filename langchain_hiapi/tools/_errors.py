@@ -9,6 +9,8 @@ unchanged, to be raised: no agent can fix a deployment problem.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.tools import ToolException
@@ -43,6 +45,8 @@ from langchain_hiapi.errors import (
 
 __all__ = [
     "ToolExceptionHandlerOutput",
+    "agent_errors",
+    "image_validation_error_message",
     "input_error",
     "tool_error",
     "validation_error_message",
@@ -52,8 +56,7 @@ __all__ = [
 _RETRYABLE_TASK_CODES = frozenset({"TASK_TIMEOUT", "STORAGE_UNAVAILABLE", "MODEL_UNAVAILABLE"})
 
 
-def validation_error_message(error: ValidationError | ValidationErrorV1) -> str:
-    """Turns an argument validation error into one line an LLM can act on."""
+def _problems(error: ValidationError | ValidationErrorV1) -> str:
     problems: list[str] = []
     for raw in error.errors():
         item: dict[str, Any] = dict(raw)  # pydantic v1 and v2 error dicts differ in keys
@@ -62,7 +65,42 @@ def validation_error_message(error: ValidationError | ValidationErrorV1) -> str:
         if "input" in item and not isinstance(item["input"], dict):
             problem += f" (got {item['input']!r})"
         problems.append(problem)
-    return "Invalid arguments: " + "; ".join(problems) + ". Fix them and call the tool again."
+    return "; ".join(problems)
+
+
+def validation_error_message(error: ValidationError | ValidationErrorV1) -> str:
+    """Turns an argument validation error into one line an LLM can act on."""
+    return "Invalid arguments: " + _problems(error) + ". Fix them and call the tool again."
+
+
+def image_validation_error_message(error: ValidationError | ValidationErrorV1) -> str:
+    """`validation_error_message` in the image tool's words."""
+    return (
+        "Invalid arguments for the image tool: "
+        + _problems(error)
+        + ". Fix the arguments and call the tool again."
+    )
+
+
+@contextmanager
+def agent_errors(
+    to_tool_error: Callable[[HiAPIError], BaseException], *, refused_inputs: bool = False
+) -> Iterator[None]:
+    """Raises what an agent can act on as tool errors (see `tool_error`).
+
+    Args:
+        to_tool_error: Maps a HiAPI error (the tool's `tool_error` call).
+        refused_inputs: Also turn a `ValueError` (input refused before sending) into
+            `input_error`.
+    """
+    try:
+        yield
+    except HiAPIError as exc:
+        raise to_tool_error(exc) from exc
+    except ValueError as exc:
+        if not refused_inputs:
+            raise
+        raise input_error(exc) from None
 
 
 def input_error(exc: ValueError) -> ToolException:
