@@ -11,17 +11,6 @@ from langchain_hiapi._task_records import Task
 from langchain_hiapi.catalogue import task_models
 from langchain_hiapi.errors import InvalidResponseError, TaskFailedError, TaskWaitTimeout
 
-__all__ = [
-    "DEFAULT_VIDEO_MODEL",
-    "DEFAULT_VIDEO_TIMEOUT",
-    "VIDEO_MODELS",
-    "VIDEO_PROGRESS_EVENT",
-    "GeneratedVideo",
-    "VideoGenerationError",
-    "VideoTimeoutError",
-    "generated_video",
-]
-
 DEFAULT_VIDEO_MODEL = "seedance-2.0"
 """The default video model."""
 VIDEO_MODELS: frozenset[str] = frozenset(info.id for info in task_models("video"))

@@ -122,6 +122,70 @@ def _task_failed(exc: TaskFailedError, model: str) -> str:
     )
 
 
+# Advice per error class, first match wins (subclasses before their bases); `{what}`,
+# `{model}`, `{max_retries}`, `{arguments}` and `{limit}` are filled in.
+_ADVICE: tuple[tuple[type[HiAPIError] | str, str], ...] = (
+    (
+        InsufficientQuotaError,
+        "The HiAPI account has run out of quota, so no {what} can be generated now."
+        " Do not retry; tell the user the account needs to be topped up.",
+    ),
+    (
+        PromptBlockedError,
+        "HiAPI blocked this prompt for safety reasons. Do not retry it unchanged; rephrase"
+        " it without the problematic content or tell the user the {what} cannot be made.",
+    ),
+    (OutputExpiredError, "The {what} was generated but expired before it could be downloaded."),
+    (
+        RateLimitError,
+        "HiAPI is rate limiting requests (still after {max_retries} retries). Wait a while"
+        " before calling the tool again, or carry on without the {what}.",
+    ),
+    (
+        ModelUnavailableError,
+        "The model {model!r} is temporarily unavailable on HiAPI (still after {max_retries}"
+        " retries). Try again later, or tell the user.",
+    ),
+    (
+        ModelNotFoundError,
+        "The model {model!r} is not available on HiAPI. Retrying will not help; tell the"
+        " user the {what} model is unavailable.",
+    ),
+    (
+        InvalidRequestError,
+        "HiAPI rejected the input. Fix the field its message names and call the tool again"
+        " with corrected values.",
+    ),
+    (
+        BadRequestError,
+        "HiAPI rejected the request. Check {arguments} and call the tool again with"
+        " corrected values.",
+    ),
+    (
+        "empty_response",  # an error code, not a class
+        "HiAPI's {what} model returned nothing for this prompt (the attempt was billed)."
+        " Do not retry it unchanged; rephrase the prompt or tell the user.",
+    ),
+    (
+        UnsafeURLError,
+        "HiAPI returned a {what} URL the download policy refuses (an internal address or"
+        " plain http). Retrying will not help; tell the user.",
+    ),
+    (
+        ResponseTooLargeError,
+        "The reply was larger than the configured limit ({limit}). Ask for a smaller"
+        " {what}, or tell the user the limit needs raising.",
+    ),
+    (APITimeoutError, "The {what} request timed out. You may retry once."),
+    (APIConnectionError, "HiAPI could not be reached. You may retry once later."),
+)
+_DEFAULT_ADVICE = "The {what} could not be generated. You may retry once."
+
+
+def _matches(exc: HiAPIError, key: type[HiAPIError] | str) -> bool:
+    return exc.code == key if isinstance(key, str) else isinstance(exc, key)
+
+
 def tool_error(
     exc: HiAPIError,
     *,
@@ -142,73 +206,22 @@ def tool_error(
     Returns:
         The tool error, or `exc` itself for an invalid key or a denied account.
     """
-    advice: str
-    if isinstance(exc, InsufficientQuotaError):
-        advice = (
-            f"The HiAPI account has run out of quota, so no {what} can be generated now."
-            " Do not retry; tell the user the account needs to be topped up."
-        )
-    elif isinstance(exc, (AuthenticationError, PermissionDeniedError)):
+    denied = isinstance(exc, (AuthenticationError, PermissionDeniedError))
+    if denied and not isinstance(exc, InsufficientQuotaError):
         return exc  # a deployment problem: fail loudly instead of letting the agent try
-    elif isinstance(exc, PromptBlockedError):
-        advice = (
-            "HiAPI blocked this prompt for safety reasons. Do not retry it unchanged;"
-            f" rephrase it without the problematic content or tell the user the {what}"
-            " cannot be made."
-        )
-    elif isinstance(exc, TaskFailedError):
+    if isinstance(exc, TaskFailedError):
         return ToolException(_task_failed(exc, model))
-    elif isinstance(exc, TaskWaitTimeout):
+    if isinstance(exc, TaskWaitTimeout):
         return ToolException(
             f"The {what} is taking longer than this tool waits: {exc} Do not start the same"
             " task again right away; tell the user it is still being generated."
         )
-    elif isinstance(exc, OutputExpiredError):
-        advice = f"The {what} was generated but expired before it could be downloaded."
-    elif isinstance(exc, RateLimitError):
-        advice = (
-            f"HiAPI is rate limiting requests (still after {max_retries} retries). Wait a"
-            f" while before calling the tool again, or carry on without the {what}."
-        )
-    elif isinstance(exc, ModelUnavailableError):
-        advice = (
-            f"The model {model!r} is temporarily unavailable on HiAPI (still after"
-            f" {max_retries} retries). Try again later, or tell the user."
-        )
-    elif isinstance(exc, ModelNotFoundError):
-        advice = (
-            f"The model {model!r} is not available on HiAPI. Retrying will not help; tell"
-            f" the user the {what} model is unavailable."
-        )
-    elif isinstance(exc, InvalidRequestError):
-        advice = (
-            "HiAPI rejected the input. Fix the field its message names and call the tool"
-            " again with corrected values."
-        )
-    elif isinstance(exc, BadRequestError):
-        advice = (
-            f"HiAPI rejected the request. Check {arguments} and call the tool again with"
-            " corrected values."
-        )
-    elif exc.code == "empty_response":
-        advice = (
-            f"HiAPI's {what} model returned nothing for this prompt (the attempt was billed)."
-            " Do not retry it unchanged; rephrase the prompt or tell the user."
-        )
-    elif isinstance(exc, UnsafeURLError):
-        advice = (
-            f"HiAPI returned a {what} URL the download policy refuses (an internal address"
-            " or plain http). Retrying will not help; tell the user."
-        )
-    elif isinstance(exc, ResponseTooLargeError):
-        advice = (
-            f"The reply was larger than the configured limit ({exc.limit_name}). Ask for a"
-            f" smaller {what}, or tell the user the limit needs raising."
-        )
-    elif isinstance(exc, APITimeoutError):
-        advice = f"The {what} request timed out. You may retry once."
-    elif isinstance(exc, APIConnectionError):
-        advice = "HiAPI could not be reached. You may retry once later."
-    else:
-        advice = f"The {what} could not be generated. You may retry once."
+    template = next((text for key, text in _ADVICE if _matches(exc, key)), _DEFAULT_ADVICE)
+    advice = template.format(
+        what=what,
+        model=model,
+        max_retries=max_retries,
+        arguments=arguments,
+        limit=getattr(exc, "limit_name", None),
+    )
     return ToolException(f"{advice} ({exc})")

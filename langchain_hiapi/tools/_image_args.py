@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import get_args
+from typing import TypedDict, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,7 @@ from langchain_hiapi.image_config import (
 
 __all__ = [
     "IMAGE_FIELDS",
+    "ImageArgs",
     "ImageEditInput",
     "ImageGenerationInput",
     "describe_image_tool",
@@ -66,6 +67,14 @@ class ImageEditInput(ImageGenerationInput):
             " Omit to draw a new image."
         ),
     )
+
+
+class ImageArgs(TypedDict, total=False):
+    """A call's arguments besides `prompt`, as the tool's `_run` receives them."""
+
+    aspect_ratio: str | None
+    image_size: str | None
+    images: list[str] | None
 
 
 def _sizes_for(model: str) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -16,6 +17,7 @@ from langchain_hiapi.tools._image_inputs import image_dimensions
 __all__ = [
     "ImageToolArtifact",
     "ImageToolResult",
+    "ResultStyle",
     "image_result",
     "images_as_blocks",
     "message_result",
@@ -56,6 +58,25 @@ class ImageToolArtifact(TypedDict):
 
 ImageToolResult = tuple[str | list[str | dict[str, Any]], ImageToolArtifact]
 """What the image tool returns: the content for the model and the artifact."""
+
+
+@dataclass(frozen=True)
+class ResultStyle:
+    """The tool options that shape its answer.
+
+    Attributes:
+        model: The tool's model, for the texts.
+        save_dir: Where to save the images, if anywhere.
+        file_prefix: Start of saved file names.
+        include_base64: Keep the bytes in the artifact's blocks.
+        inline: Put the blocks into the content too (`return_images_in_content`).
+    """
+
+    model: str
+    save_dir: Path | None
+    file_prefix: str
+    include_base64: bool
+    inline: bool
 
 
 def images_as_blocks(images: Sequence[GeneratedImage]) -> list[dict[str, Any]]:
@@ -144,12 +165,8 @@ def _no_image(model: str, note: str, finish_reason: Any) -> ToolException:
 
 def image_result(
     images: list[GeneratedImage],
+    style: ResultStyle,
     *,
-    model: str,
-    save_dir: Path | None,
-    file_prefix: str,
-    include_base64: bool,
-    inline: bool,
     note: str = "",
     finish_reason: Any = None,
     sources: list[dict[str, Any]] | None = None,
@@ -160,11 +177,7 @@ def image_result(
 
     Args:
         images: The decoded images.
-        model: The tool's model, for the texts.
-        save_dir: Where to save them, if anywhere.
-        file_prefix: Start of saved file names.
-        include_base64: Keep the bytes in the artifact's blocks.
-        inline: Put the blocks into the content too (`return_images_in_content`).
+        style: The tool options that shape the answer.
         note: The model's own (shortened) words.
         finish_reason: The reply's finish reason (explains an empty reply).
         sources: The reply's image blocks (URLs, expiry), one per image.
@@ -174,11 +187,12 @@ def image_result(
     Returns:
         The content for the model and the artifact.
     """
+    model, save_dir, inline = style.model, style.save_dir, style.inline
     if not images:
         raise _no_image(model, note, finish_reason)
     sources = sources or [{} for _ in images]
     # Without a URL or a file the bytes are the image's only copy: keep them.
-    keep_data = include_base64 or inline
+    keep_data = style.include_base64 or inline
     blocks = [
         _image_block(
             image, source, with_data=keep_data or (save_dir is None and not source.get("url"))
@@ -188,7 +202,7 @@ def image_result(
     paths: list[str] = []
     if save_dir is not None:
         try:
-            saved = save_images(images_as_blocks(images), save_dir, prefix=file_prefix)
+            saved = save_images(images_as_blocks(images), save_dir, prefix=style.file_prefix)
         except OSError as exc:
             msg = f"The image was generated but could not be saved in {save_dir}: {exc}"
             raise ToolException(msg) from None
@@ -212,17 +226,8 @@ def image_result(
     return text, artifact
 
 
-def message_result(message: BaseMessage, **options: Any) -> ImageToolResult:
-    """`image_result` for a chat reply (its images, text, task id and route).
-
-    Args:
-        message: The reply.
-        **options: `image_result`'s `model`, `save_dir`, `file_prefix`,
-            `include_base64` and `inline`.
-
-    Returns:
-        The content for the model and the artifact.
-    """
+def message_result(message: BaseMessage, style: ResultStyle) -> ImageToolResult:
+    """`image_result` for a chat reply (its images, text, task id and route)."""
     note = _short(message.text.strip())
     try:
         images = get_images(message)
@@ -232,10 +237,10 @@ def message_result(message: BaseMessage, **options: Any) -> ImageToolResult:
     metadata = message.response_metadata
     return image_result(
         images,
+        style,
         note=note,
         finish_reason=metadata.get("finish_reason"),
         sources=_sources(message, images),
         task_id=metadata.get("task_id"),
         route=str(metadata.get("route") or "chat"),
-        **options,
     )

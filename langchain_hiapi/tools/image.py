@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.messages import BaseMessage, HumanMessage
@@ -48,17 +48,29 @@ from langchain_hiapi.tools._errors import (
 )
 from langchain_hiapi.tools._image_args import (
     IMAGE_FIELDS,
+    ImageArgs,
     ImageEditInput,
     ImageGenerationInput,
     describe_image_tool,
     images_api_size,
 )
 from langchain_hiapi.tools._image_inputs import InputBudget, input_block
-from langchain_hiapi.tools._image_result import ImageToolResult, image_result, message_result
+from langchain_hiapi.tools._image_result import (
+    ImageToolResult,
+    ResultStyle,
+    image_result,
+    message_result,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["HiAPIImageGenerationTool"]
 
 T = TypeVar("T")
+
+# The tool fields its ChatHiAPI is built from (a change rebuilds it).
+_CHAT_SETTINGS = ("model", "api_key", "base_url", "timeout", "max_retries", "limits", "image_route")
 
 
 @dataclass(frozen=True)
@@ -321,25 +333,11 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
         """
         if self.llm is not None:
             return self.llm
-        settings = (
-            self.model,
-            self.api_key,
-            self.base_url,
-            self.timeout,
-            self.max_retries,
-            self.limits,
-            self.image_route,
-        )
+        route = "auto" if self.image_route == "images" else self.image_route
+        settings: tuple[Any, ...] = (self.model, self.api_key, self.base_url, self.timeout)
+        settings += (self.max_retries, self.limits, route)
         if self._chat is None or self._chat_settings != settings:
-            self._chat = ChatHiAPI(
-                model=self.model,
-                api_key=self.api_key,
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                limits=self.limits,
-                image_route="auto" if self.image_route == "images" else self.image_route,
-            )
+            self._chat = ChatHiAPI(**dict(zip(_CHAT_SETTINGS, settings, strict=True)))
             self._chat_settings = settings
         return self._chat
 
@@ -396,19 +394,16 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
     def _run(
         self,
         prompt: str,
-        aspect_ratio: str | None = None,
-        image_size: str | None = None,
-        images: list[str] | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
+        **args: Unpack[ImageArgs],
     ) -> ImageToolResult:
         """Generates the image(s) for one tool call.
 
         Args:
             prompt: What to draw.
-            aspect_ratio: Width:height, e.g. `"16:9"`.
-            image_size: `"1K"`, `"2K"` or `"4K"`.
-            images: Input images to edit (paths, URLs or data URIs).
             run_manager: Callbacks of this tool run.
+            **args: `aspect_ratio` (width:height, e.g. `"16:9"`), `image_size` (`"1K"`,
+                `"2K"` or `"4K"`), `images` (input images to edit: paths, URLs or data URIs).
 
         Returns:
             The content for the model and the `ImageToolArtifact`.
@@ -416,7 +411,7 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
         Raises:
             ToolException: For every error an agent can act on.
         """
-        request = self._prepare(prompt, aspect_ratio, image_size, images)
+        request = self._prepare(prompt, args)
         with self._agent_errors():
             if self.uses_images_api:
                 return self._result(generate_images(prompt, **self._images_api_kwargs(request)))
@@ -428,15 +423,11 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
     async def _arun(
         self,
         prompt: str,
-        aspect_ratio: str | None = None,
-        image_size: str | None = None,
-        images: list[str] | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
+        **args: Unpack[ImageArgs],
     ) -> ImageToolResult:
         """Async `_run`, same arguments: the request is native async, file I/O in a thread."""
-        request = await _off_loop(
-            bool(images), self._prepare, prompt, aspect_ratio, image_size, images
-        )
+        request = await _off_loop(bool(args.get("images")), self._prepare, prompt, args)
         saving = self.save_dir is not None  # decoding and fsync'ed writes: off the loop
         with self._agent_errors():
             if self.uses_images_api:
@@ -453,15 +444,10 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
         """Errors an agent can act on become tool errors (inputs refused before sending too)."""
         return agent_errors(self._tool_error, refused_inputs=True)
 
-    def _prepare(
-        self,
-        prompt: str,
-        aspect_ratio: str | None,
-        image_size: str | None,
-        images: Sequence[str] | None,
-    ) -> _Request:
+    def _prepare(self, prompt: str, args: ImageArgs) -> _Request:
         """Validates the options and builds the message; raises `ToolException`."""
-        given = {"aspect_ratio": aspect_ratio, "image_size": image_size}
+        images = args.get("images")
+        given = {"aspect_ratio": args.get("aspect_ratio"), "image_size": args.get("image_size")}
         try:
             call_config = coerce_image_config({k: v for k, v in given.items() if v is not None})
             config = merge_image_config(self.image_config, call_config)
@@ -514,20 +500,15 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
 
     def _finish(self, message: BaseMessage) -> ImageToolResult:
         """Turns the reply into the content and artifact; raises `ToolException`."""
-        return message_result(message, **self._result_options())
+        return message_result(message, self._style())
 
     def _result(self, images: list[GeneratedImage]) -> ImageToolResult:
         """The content and artifact of images-API images; raises `ToolException`."""
-        return image_result(images, **self._result_options())
+        return image_result(images, self._style())
 
-    def _result_options(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "save_dir": self.save_dir,
-            "file_prefix": self.file_prefix,
-            "include_base64": self.include_base64,
-            "inline": self.return_images_in_content,
-        }
+    def _style(self) -> ResultStyle:
+        inline = self.return_images_in_content
+        return ResultStyle(self.model, self.save_dir, self.file_prefix, self.include_base64, inline)
 
     def _tool_error(self, exc: HiAPIError) -> ToolException | HiAPIError:
         """Maps a HiAPI error to a `ToolException` with advice, or returns it to re-raise."""
