@@ -6,13 +6,13 @@ the model's own input fields (its schema from the catalogue), checked before any
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from langchain_hiapi._images import GeneratedImage
+from langchain_hiapi._media import data_uri, sniff_image
 from langchain_hiapi._task_flows import CreateRequest, build_create
 from langchain_hiapi._video_records import DEFAULT_VIDEO_MODEL
 from langchain_hiapi.catalogue import lookup, task_input_model
@@ -39,21 +39,7 @@ FIRST_FRAME_FIELD = "first_frame_url"
 REFERENCES_FIELD = "reference_image_urls"
 """The input field of reference images (else the model's image list)."""
 _MAX_INPUT_IMAGE_BYTES = 30 * 1024 * 1024
-_IMAGE_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-
-
-def _sniff_image(data: bytes) -> str | None:
-    for magic, mime in _IMAGE_MAGIC:
-        if data.startswith(magic):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
 def image_reference(value: InputImage, where: str = "image") -> str:
@@ -88,12 +74,12 @@ def image_reference(value: InputImage, where: str = "image") -> str:
             except OSError as exc:
                 msg = f"{where}: cannot read {path} ({exc.strerror or exc})"
                 raise ValueError(msg) from None
-        sniffed = _sniff_image(data)
-        if sniffed is None:
+        sniffed = sniff_image(data)
+        if sniffed not in _IMAGE_TYPES:
             msg = f"{where} must be a PNG, JPEG, GIF or WebP image"
             raise ValueError(msg)
         mime = sniffed
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return data_uri(mime, data)
 
 
 def model_fields(model: str) -> tuple[frozenset[str] | None, str | None]:

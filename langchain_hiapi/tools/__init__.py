@@ -11,12 +11,13 @@ download), `_task_result` / `_image_result` (artifacts), `_image_args` and `_ima
 
 from __future__ import annotations
 
+from langchain_hiapi._media import image_dimensions
 from langchain_hiapi.tools._image_args import (
     ImageEditInput,
     ImageGenerationInput,
     images_api_size,
 )
-from langchain_hiapi.tools._image_inputs import MAX_INPUT_IMAGE_BYTES, image_dimensions
+from langchain_hiapi.tools._image_inputs import MAX_INPUT_IMAGE_BYTES
 from langchain_hiapi.tools._image_result import ImageToolArtifact, images_as_blocks
 from langchain_hiapi.tools.image import HiAPIImageGenerationTool
 from langchain_hiapi.tools.task import HiAPITaskTool

@@ -12,7 +12,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.tools import ToolException
 
 from langchain_hiapi._images import GeneratedImage, get_images, save_images
-from langchain_hiapi.tools._image_inputs import image_dimensions
+from langchain_hiapi._media import image_dimensions
 
 __all__ = [
     "ImageToolArtifact",
