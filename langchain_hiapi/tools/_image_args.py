@@ -7,6 +7,8 @@ from typing import TypedDict, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from langchain_hiapi.catalogue import lookup, task_input_model
+from langchain_hiapi.errors import TaskInputError
 from langchain_hiapi.image_config import (
     ASPECT_RATIOS,
     IMAGE_SIZES,
@@ -23,6 +25,8 @@ __all__ = [
     "ImageGenerationInput",
     "describe_image_tool",
     "images_api_size",
+    "takes_images",
+    "task_schema",
 ]
 
 # Image-input fields of the task schemas (an image-to-image model has one of them).
@@ -75,6 +79,45 @@ class ImageArgs(TypedDict, total=False):
     aspect_ratio: str | None
     image_size: str | None
     images: list[str] | None
+
+
+def task_schema(model: str, route: str, *, images_api: bool) -> type[BaseModel] | None:
+    """The task input schema when the model goes to the task API only, else `None`.
+
+    Args:
+        model: The chat model's model id.
+        route: The chat model's `image_route`.
+        images_api: Whether the tool sends to the images API instead.
+
+    Raises:
+        ValueError: The catalogue cannot give the model's schema (e.g. an unknown route).
+    """
+    if images_api or route == "chat":
+        return None
+    info = lookup(model)
+    if info is None or not info.documented:
+        return None
+    if route == "auto" and "chat" in info.served_on:
+        return None
+    try:
+        return task_input_model(model)
+    except TaskInputError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def takes_images(model: str, route: str, *, images_api: bool) -> bool:
+    """Whether the model can take input images on the route it will use (see `task_schema`)."""
+    if images_api:
+        return False
+    info = lookup(model)
+    chat_first = route == "chat" or (route == "auto" and (info is None or "chat" in info.served_on))
+    if chat_first or info is None:
+        return True
+    if not info.documented:
+        return False  # no known image field on the task API: editing would fail
+    schema = task_input_model(model)
+    fields = schema.model_fields if schema is not None else {}
+    return any(name in fields for name in IMAGE_FIELDS)
 
 
 def _sizes_for(model: str) -> tuple[str, ...]:

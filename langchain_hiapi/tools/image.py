@@ -24,14 +24,14 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import ArgsSchema, ToolException
-from pydantic import BaseModel, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
 from langchain_hiapi._images import GeneratedImage
 from langchain_hiapi._localfiles import default_image_dirs
-from langchain_hiapi.catalogue import lookup, task_input_model
+from langchain_hiapi.catalogue import lookup
 from langchain_hiapi.chat_models import ChatHiAPI
-from langchain_hiapi.errors import HiAPIError, TaskInputError
+from langchain_hiapi.errors import HiAPIError
 from langchain_hiapi.image_config import (
     ImageConfig,
     check_image_size_for_model,
@@ -47,12 +47,13 @@ from langchain_hiapi.tools._errors import (
     tool_error,
 )
 from langchain_hiapi.tools._image_args import (
-    IMAGE_FIELDS,
     ImageArgs,
     ImageEditInput,
     ImageGenerationInput,
     describe_image_tool,
     images_api_size,
+    takes_images,
+    task_schema,
 )
 from langchain_hiapi.tools._image_inputs import InputBudget, input_block
 from langchain_hiapi.tools._image_result import (
@@ -316,12 +317,17 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
         check_image_size_for_model(
             merge_image_config(llm.image_config, self.image_config), llm.model_name
         )
-        editing = self.allow_input_images and self._takes_images()
+        images_api = self.uses_images_api
+        editing = self.allow_input_images and takes_images(
+            llm.model_name, llm.image_route, images_api=images_api
+        )
         if not editing and self.args_schema is ImageEditInput:
             self.args_schema = ImageGenerationInput
         if not self.description:
             self.description = describe_image_tool(
-                self.model, editing=editing, task_schema=self._task_schema()
+                self.model,
+                editing=editing,
+                task_schema=task_schema(llm.model_name, llm.image_route, images_api=images_api),
             )
 
     @property
@@ -358,36 +364,6 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
             return self.image_route == "images"
         info = lookup(self.chat_model.model_name)
         return info is not None and info.served_on == frozenset({"images"})
-
-    def _task_schema(self) -> type[BaseModel] | None:
-        """The task input schema when the model goes to the task API only, else `None`."""
-        if self.uses_images_api or self.chat_model.image_route == "chat":
-            return None
-        info = lookup(self.chat_model.model_name)
-        if info is None or not info.documented:
-            return None
-        if self.chat_model.image_route == "auto" and "chat" in info.served_on:
-            return None
-        try:
-            return task_input_model(self.chat_model.model_name)
-        except TaskInputError as exc:
-            raise ValueError(str(exc)) from None
-
-    def _takes_images(self) -> bool:
-        """Whether the model can take input images on the route it will use."""
-        if self.uses_images_api:
-            return False
-        info = lookup(self.chat_model.model_name)
-        chat_first = self.chat_model.image_route == "chat" or (
-            self.chat_model.image_route == "auto" and (info is None or "chat" in info.served_on)
-        )
-        if chat_first or info is None:
-            return True
-        if not info.documented:
-            return False  # no known image field on the task API: editing would fail
-        schema = task_input_model(self.chat_model.model_name)
-        fields = schema.model_fields if schema is not None else {}
-        return any(name in fields for name in IMAGE_FIELDS)
 
     # ----------------------------------------------------------------- running
 
