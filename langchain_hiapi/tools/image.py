@@ -111,7 +111,8 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
     still raises: no agent can fix those.
 
     Setup:
-        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
+        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY` (or pass
+        `api_key`, or a ready `llm`).
 
         ```bash
         pip install -U langchain-hiapi

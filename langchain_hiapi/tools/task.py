@@ -80,11 +80,10 @@ class HiAPITaskTool(TaskToolBase):
     still running at `wait_timeout`) come back as tool-error text; an invalid key raises.
 
     Setup:
-        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
+        Install `langchain-hiapi`, then set `HIAPI_API_KEY` or pass `api_key` (or `tasks`).
 
         ```bash
         pip install -U langchain-hiapi
-        export HIAPI_API_KEY="your-api-key"
         ```
 
     Key init args:
@@ -140,14 +139,8 @@ class HiAPITaskTool(TaskToolBase):
 
     Invoke with ToolCall:
         ```python
-        message = tool.invoke(
-            {
-                "type": "tool_call",
-                "id": "1",
-                "name": tool.name,
-                "args": {"prompt": "a lighthouse at dusk", "aspect_ratio": "16:9"},
-            }
-        )
+        args = {"prompt": "a lighthouse at dusk", "aspect_ratio": "16:9"}
+        message = tool.invoke({"type": "tool_call", "id": "1", "name": tool.name, "args": args})
         message.artifact["paths"], message.artifact["expire_at"]
         ```
 

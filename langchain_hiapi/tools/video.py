@@ -126,11 +126,11 @@ class HiAPIVideoGenerationTool(TaskToolBase):
     on come back as tool-error text; an invalid key raises.
 
     Setup:
-        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
+        The video tool comes with `langchain-hiapi`; like the other HiAPI classes it
+        reads its key from `HIAPI_API_KEY`.
 
         ```bash
         pip install -U langchain-hiapi
-        export HIAPI_API_KEY="your-api-key"
         ```
 
     Key init args:
@@ -144,13 +144,8 @@ class HiAPIVideoGenerationTool(TaskToolBase):
         wait_timeout:
             Seconds to wait for the video (900 by default); a task still running then
             is reported to the agent, not cancelled.
-        poll_interval:
-            First pause between status polls (it grows, with jitter).
-        storage:
-            `"persistent"` keeps outputs on HiAPI beyond 7 days (billed).
-        api_key, base_url, timeout, max_retries:
-            Connection settings (`HIAPI_API_KEY` / `HIAPI_BASE_URL` by default), or
-            `tasks=HiAPITasks(...)` to use a ready client.
+        poll_interval, storage, api_key, base_url, timeout, max_retries, tasks:
+            As for `HiAPITaskTool`.
 
     Instantiate:
         ```python
@@ -177,14 +172,10 @@ class HiAPIVideoGenerationTool(TaskToolBase):
 
     Invoke with ToolCall:
         ```python
-        message = tool.invoke(
-            {
-                "type": "tool_call",
-                "id": "1",
-                "name": tool.name,
-                "args": {"prompt": "a paper boat on a rainy street", "aspect_ratio": "9:16"},
-            }
-        )
+        from langchain_core.messages.tool import tool_call
+
+        args = {"prompt": "a paper boat on a rainy street", "aspect_ratio": "9:16"}
+        message = tool.invoke(tool_call(name=tool.name, args=args, id="1"))
         message.artifact["path"], message.artifact["outputs"][0]["url"]
         ```
 
@@ -201,7 +192,7 @@ class HiAPIVideoGenerationTool(TaskToolBase):
         class PrintProgress(BaseCallbackHandler):
             def on_custom_event(self, name, data, **kwargs):
                 if name == "hiapi_video_progress":
-                    print(data["status"])
+                    print(data["status"], end=" ")
 
 
         tool.invoke(
@@ -211,15 +202,12 @@ class HiAPIVideoGenerationTool(TaskToolBase):
         ```
 
         ```text
-        queued
-        handling
-        archiving
-        success
+        queued handling archiving success
         ```
 
     Async:
         ```python
-        await tool.ainvoke({"prompt": "a paper boat on a rainy street"})
+        text = await tool.ainvoke({"prompt": "a paper boat on a rainy street"})
         ```
 
     Use within an agent:
@@ -228,11 +216,11 @@ class HiAPIVideoGenerationTool(TaskToolBase):
 
         from langchain_hiapi import ChatHiAPI
 
-        agent = create_agent(model=ChatHiAPI(model="gpt-4o-mini"), tools=[tool])
-        result = agent.invoke(
-            {"messages": [{"role": "user", "content": "Make a video of a paper boat"}]}
+        agent = create_agent(
+            ChatHiAPI(model="gpt-4o-mini"), [tool], system_prompt="Keep videos short."
         )
-        result["messages"][-1].text
+        state = await agent.ainvoke({"messages": [("user", "Make a video of a paper boat")]})
+        state["messages"][-1].text
         ```
     """
 
