@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
@@ -417,7 +418,7 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
 
     # ----------------------------------------------------------------- steps
 
-    def _agent_errors(self) -> Any:
+    def _agent_errors(self) -> AbstractContextManager[None]:
         """Errors an agent can act on become tool errors (inputs refused before sending too)."""
         return agent_errors(self._tool_error, refused_inputs=True)
 
