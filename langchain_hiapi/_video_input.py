@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from langchain_hiapi._images import GeneratedImage
 from langchain_hiapi._media import data_uri, sniff_image
 from langchain_hiapi._task_flows import CreateRequest, build_create
 from langchain_hiapi._video_records import DEFAULT_VIDEO_MODEL
 from langchain_hiapi.catalogue import lookup, task_input_model
+from langchain_hiapi.images import GeneratedImage
 
 __all__ = [
     "FIRST_FRAME_FIELD",

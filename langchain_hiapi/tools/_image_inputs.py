@@ -10,8 +10,9 @@ from typing import Any
 
 from langchain_core.tools import ToolException
 
-from langchain_hiapi._localfiles import LocalFileError, read_image_file
+from langchain_hiapi._localfiles import read_image_file
 from langchain_hiapi._media import DataURI, parse_data_uri, sniff_image, strict_b64decode
+from langchain_hiapi.errors import LocalFileError
 from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [

@@ -11,8 +11,8 @@ from typing import Any, TypedDict
 from langchain_core.messages import BaseMessage
 from langchain_core.tools import ToolException
 
-from langchain_hiapi._images import GeneratedImage, get_images, save_images
 from langchain_hiapi._media import image_dimensions
+from langchain_hiapi.images import GeneratedImage, get_images, save_images
 
 __all__ = [
     "ImageToolArtifact",

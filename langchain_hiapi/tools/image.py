@@ -28,7 +28,6 @@ from langchain_core.tools import ArgsSchema, ToolException
 from pydantic import PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
-from langchain_hiapi._images import GeneratedImage
 from langchain_hiapi._localfiles import default_image_dirs
 from langchain_hiapi.catalogue import lookup
 from langchain_hiapi.chat_models import ChatHiAPI
@@ -39,6 +38,7 @@ from langchain_hiapi.image_config import (
     coerce_image_config,
     merge_image_config,
 )
+from langchain_hiapi.images import GeneratedImage
 from langchain_hiapi.images_api import agenerate_images, generate_images
 from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 from langchain_hiapi.tools._base import HiAPIToolBase
