@@ -37,6 +37,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
+from langchain_hiapi._files import check_file_prefix
 from langchain_hiapi._flows import Flow
 from langchain_hiapi._generation_flows import generate_flow
 from langchain_hiapi._task_flows import CreateRequest, OnUpdate
@@ -171,6 +172,7 @@ def _prepare(prompt: str | None, options: Mapping[str, Any]) -> _VideoJob:
         image_reference(image, f"reference_images[{n}]")
         for n, image in enumerate(options.get("reference_images") or ())
     ]
+    check_file_prefix(options.get("prefix", "video"), "prefix")  # before anything is paid for
     model = options.get("model", DEFAULT_VIDEO_MODEL)
     request = video_request(prompt, model, options, first, references)
     client_options = {k: v for k, v in options.items() if k not in _VIDEO_KEYS}

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
 from langchain_hiapi._client import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from langchain_hiapi._files import check_file_prefix
 from langchain_hiapi._secrets import check_api_key_type, strip_base_url_credentials
 from langchain_hiapi.limits import Limits
 from langchain_hiapi.tools._errors import ToolExceptionHandlerOutput, validation_error_message
@@ -74,6 +75,12 @@ class HiAPIToolBase(BaseTool):
     @classmethod
     def _strip_credentials(cls, value: Any) -> Any:
         return strip_base_url_credentials(value)
+
+    @field_validator("file_prefix", check_fields=False)
+    @classmethod
+    def _check_prefix(cls, value: str) -> str:
+        # Checked up front: a bad name would only fail after the output was paid for.
+        return check_file_prefix(value, "file_prefix")
 
     def close(self) -> None:
         """Ends the tool's use of the connections it opened (ones you passed stay open)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
-from pydantic import ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from langchain_hiapi._client import HiAPIClient, RetryPolicy
 from langchain_hiapi._events import TASK_STATUS_EVENT, async_task_reporter, task_reporter
@@ -84,15 +84,6 @@ class TaskToolBase(HiAPIToolBase):
     _tasks: HiAPITasks | None = PrivateAttr(default=None)
     _atasks: AsyncHiAPITasks | None = PrivateAttr(default=None)
     _settings: tuple[Any, ...] | None = PrivateAttr(default=None)
-
-    @field_validator("file_prefix")
-    @classmethod
-    def _check_prefix(cls, value: str) -> str:
-        # Checked up front: a bad name would only fail after the task was paid for.
-        if not value or NAME_CHARS.sub("", value) != value:
-            msg = f"file_prefix must be letters, digits, '_' or '-', got {value!r}"
-            raise ValueError(msg)
-        return value
 
     # ----------------------------------------------------------------- clients
 

@@ -14,7 +14,6 @@ errors the agent reads as text.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -285,15 +284,6 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
     @classmethod
     def _coerce_image_config(cls, value: Any) -> ImageConfig | None:
         return coerce_image_config(value)
-
-    @field_validator("file_prefix")
-    @classmethod
-    def _check_prefix(cls, value: str) -> str:
-        # Checked up front: save_images would only refuse it after the image was paid for.
-        if not value or any(sep in value for sep in {"/", "\\", "\0", os.sep}):
-            msg = f"file_prefix must be a file name without path separators, got {value!r}"
-            raise ValueError(msg)
-        return value
 
     @model_validator(mode="before")
     @classmethod

@@ -318,6 +318,7 @@ def test_task_tool_outputs_are_never_overwritten(tmp_path: Path) -> None:
 def test_task_tool_file_prefix_is_checked_up_front() -> None:
     with pytest.raises(ValueError, match="file_prefix"):
         HiAPITaskTool(model=SEEDREAM, api_key="k", file_prefix="../up")
+    assert HiAPITaskTool(model=SEEDREAM, api_key="k", file_prefix="v1.2").file_prefix == "v1.2"
 
 
 def test_task_tool_sends_storage_when_asked() -> None:

@@ -174,7 +174,7 @@ def test_default_image_config_is_checked_against_the_model() -> None:
         HiAPIImageGenerationTool(api_key="k", image_config={"image_size": "2K"})
 
 
-@pytest.mark.parametrize("prefix", ["", "../evil", "a/b", "a\\b"])
+@pytest.mark.parametrize("prefix", ["", "../evil", "a/b", "a\\b", "my cat", ".hidden"])
 def test_bad_file_prefix_is_refused_before_any_request(prefix: str) -> None:
     with pytest.raises(ValueError, match="file_prefix must be a file name"):
         make_tool(Recorder(), file_prefix=prefix)

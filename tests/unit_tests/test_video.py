@@ -205,6 +205,8 @@ def test_generate_video_errors() -> None:
     server = video_server()
     with pytest.raises(TaskInputError, match="duration"):
         generate_video("a boat", duration=99, tasks=sync_tasks(server))
+    with pytest.raises(ValueError, match="prefix must be a file name"):
+        generate_video("a boat", prefix="../up", tasks=sync_tasks(server))
     assert server.requests == []
     server.end = "fail"
     with pytest.raises(VideoGenerationError, match="TASK_FAILED"):
@@ -250,6 +252,12 @@ def test_video_tool_saves_reports_and_sends_progress(tmp_path: Path) -> None:
     assert f"saved to {artifact['path']}" in str(message.content)
     assert [name for name, _ in handler.events] == ["hiapi_video_progress"] * 3
     assert [data["status"] for _, data in handler.events] == ["queued", "handling", "success"]
+
+
+def test_video_tool_file_prefix_follows_the_file_name_rule() -> None:
+    assert HiAPIVideoGenerationTool(api_key="k", prefix="clip.v2").file_prefix == "clip.v2"
+    with pytest.raises(ValueError, match="file_prefix must be a file name"):
+        HiAPIVideoGenerationTool(api_key="k", prefix="my clip")
 
 
 def test_video_tool_errors_are_tool_errors() -> None:
