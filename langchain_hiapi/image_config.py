@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -36,17 +36,10 @@ ASPECT_RATIOS: tuple[str, ...] = get_args(AspectRatio)
 IMAGE_SIZES: tuple[str, ...] = get_args(ImageSize)
 """Output sizes HiAPI documents (1K = 1024 px on the long side, 2K = 2048 px, 4K = 4096 px)."""
 
-MODEL_IMAGE_SIZES: dict[str, tuple[str, ...]] = {
-    "Nano-Banana": ("1K",),
-    "Nano-Banana-2": ("1K", "2K", "4K"),
-    "Nano-Banana-Pro": ("1K", "2K", "4K"),
-}
-"""Output sizes per known model; models not listed here accept every `IMAGE_SIZES` value."""
-
-IMAGE_MODELS: frozenset[str] = frozenset(
-    {"Nano-Banana", "Nano-Banana-2", "Nano-Banana-Pro", "gpt-image-2"}
-)
-"""Models that answer with images on the chat-completions route."""
+if TYPE_CHECKING:
+    # Read from the catalogue on first access (module `__getattr__`), not on import.
+    MODEL_IMAGE_SIZES: dict[str, tuple[str, ...]]
+    IMAGE_MODELS: frozenset[str]
 
 _FIELD_VALUES: dict[str, tuple[str, ...]] = {
     "aspect_ratio": ASPECT_RATIOS,
@@ -65,6 +58,23 @@ _CAMEL_KEYS: dict[str, str] = {
 _UPPER = re.compile(r"(?<!^)(?=[A-Z])")
 # Prefix of the readable messages raised from validators: pydantic prepends this to them.
 _PYDANTIC_VALUE_ERROR = "Value error, "
+
+
+def __getattr__(name: str) -> Any:
+    """The model facts, from the catalogue (loaded here on first use, not on import).
+
+    `MODEL_IMAGE_SIZES`: output sizes per chat image model that restricts them; other
+    models accept every `IMAGE_SIZES` value. `IMAGE_MODELS`: the models that answer with
+    images on the chat-completions route.
+    """
+    if name not in ("MODEL_IMAGE_SIZES", "IMAGE_MODELS"):
+        # Checked first: the import system probes attributes such as `__path__`.
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from langchain_hiapi import catalogue
+
+    if name == "MODEL_IMAGE_SIZES":
+        return catalogue.chat_image_sizes()
+    return catalogue.chat_image_models()
 
 
 def _snake_case(key: str) -> str:
@@ -205,8 +215,10 @@ def is_image_model(model: str) -> bool:
     Returns:
         `True` for `Nano-Banana`, `Nano-Banana-2`, `Nano-Banana-Pro` and `gpt-image-2`.
     """
+    from langchain_hiapi import catalogue
+
     lowered = model.lower()
-    return any(name.lower() == lowered for name in IMAGE_MODELS)
+    return any(name.lower() == lowered for name in catalogue.chat_image_models())
 
 
 def check_image_size_for_model(config: ImageConfig | None, model: str) -> None:
@@ -224,8 +236,10 @@ def check_image_size_for_model(config: ImageConfig | None, model: str) -> None:
     """
     if config is None or config.image_size is None:
         return
+    from langchain_hiapi import catalogue
+
     lowered = model.lower()
-    for name, sizes in MODEL_IMAGE_SIZES.items():
+    for name, sizes in catalogue.chat_image_sizes().items():
         if name.lower() == lowered:
             if config.image_size not in sizes:
                 msg = (

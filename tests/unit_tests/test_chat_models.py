@@ -405,20 +405,6 @@ def test_multi_turn_edit_sends_image_back() -> None:
     assert sent[2] == {"role": "user", "content": "make it blue"}
 
 
-def test_profiles_for_images_api_and_video_models() -> None:
-    from langchain_hiapi._profiles import get_profile
-
-    flux = get_profile("flux-1.1-pro")
-    assert flux is not None
-    assert flux["image_outputs"] is True
-    assert flux["tool_calling"] is False
-    i2v = get_profile("wan2.7-i2v")
-    assert i2v is not None
-    assert i2v["video_outputs"] is True
-    assert i2v["image_inputs"] is True
-    assert get_profile("no-such-model") is None
-
-
 # ------------------------------------------------------------------------ rate limiting
 
 
