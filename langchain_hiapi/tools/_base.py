@@ -4,28 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
-import httpx
 from langchain_core.tools import BaseTool, ToolException
-from langchain_core.utils import from_env, secret_from_env
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import ValidationError, field_validator
 from pydantic.v1 import ValidationError as ValidationErrorV1
 
-from langchain_hiapi._client import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from langchain_hiapi._client import DEFAULT_TIMEOUT
+from langchain_hiapi._connection import (
+    ApiKey,
+    BaseUrl,
+    ConnectionOwner,
+    Timeout,
+    api_key_field,
+    base_url_field,
+    max_retries_field,
+)
 from langchain_hiapi._files import check_file_prefix
-from langchain_hiapi._secrets import check_api_key_type, strip_base_url_credentials
 from langchain_hiapi.limits import Limits
 from langchain_hiapi.tools._errors import ToolExceptionHandlerOutput, validation_error_message
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 __all__ = ["HiAPIToolBase"]
 
 
-class HiAPIToolBase(BaseTool):
-    """Connection fields, error handling and closing shared by the HiAPI tools."""
+class HiAPIToolBase(BaseTool, ConnectionOwner):
+    """Connection fields, error handling and closing shared by the HiAPI tools.
+
+    Subclasses say which connection they opened in `_release_connection` (`close`,
+    `aclose`, `with` and `async with` come from `ConnectionOwner`).
+    """
 
     public_module: ClassVar[str] = ""
     """The module a tool class was first published in: its `lc_id` stays that path."""
@@ -40,18 +47,14 @@ class HiAPIToolBase(BaseTool):
     ) = validation_error_message
     """Invalid arguments from the LLM become a text result naming the allowed values."""
 
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env("HIAPI_API_KEY", default=None)
-    )
+    api_key: ApiKey = api_key_field()
     """HiAPI key; read from `HIAPI_API_KEY` when not given."""
-    base_url: str = Field(
-        default_factory=from_env(["HIAPI_BASE_URL", "HIAPI_API_BASE"], default=DEFAULT_BASE_URL)
-    )
+    base_url: BaseUrl = base_url_field()
     """API base URL; read from `HIAPI_BASE_URL` (or `HIAPI_API_BASE`), else
     `https://api.hiapi.ai/v1`."""
-    timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT
+    timeout: Timeout = DEFAULT_TIMEOUT
     """Per-request timeout in seconds or an `httpx.Timeout`."""
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
+    max_retries: int = max_retries_field()
     """Retries for rate limits, 5xx and lost connections (task creates are idempotent)."""
     save_dir: Path | None = None
     """Where outputs are saved (created if missing; files are never overwritten)."""
@@ -66,36 +69,8 @@ class HiAPIToolBase(BaseTool):
         module = cls.__dict__.get("public_module") or cls.__module__
         return str(module).split(".")
 
-    @field_validator("api_key", mode="before")
-    @classmethod
-    def _check_api_key_type(cls, value: Any) -> Any:
-        return check_api_key_type(value)
-
-    @field_validator("base_url", mode="before")
-    @classmethod
-    def _strip_credentials(cls, value: Any) -> Any:
-        return strip_base_url_credentials(value)
-
     @field_validator("file_prefix", check_fields=False)
     @classmethod
     def _check_prefix(cls, value: str) -> str:
         # Checked up front: a bad name would only fail after the output was paid for.
         return check_file_prefix(value, "file_prefix")
-
-    def close(self) -> None:
-        """Ends the tool's use of the connections it opened (ones you passed stay open)."""
-
-    async def aclose(self) -> None:
-        """Async `close`."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()

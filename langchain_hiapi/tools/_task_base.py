@@ -14,7 +14,8 @@ from typing import Any, ClassVar, Literal
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from langchain_hiapi._client import HiAPIClient, RetryPolicy
+from langchain_hiapi._client import HiAPIClient
+from langchain_hiapi._connection import make_client, without_private
 from langchain_hiapi._events import TASK_STATUS_EVENT, async_task_reporter, task_reporter
 from langchain_hiapi._flows import Flow
 from langchain_hiapi._generation_flows import TaskRun, all_outputs, generate_flow
@@ -23,7 +24,6 @@ from langchain_hiapi._task_flows import POLL_INITIAL, CreateRequest, OnUpdate, b
 from langchain_hiapi._task_records import TaskOutput
 from langchain_hiapi.catalogue import lookup
 from langchain_hiapi.errors import HiAPIError
-from langchain_hiapi.limits import DEFAULT_LIMITS
 from langchain_hiapi.tasks import DEFAULT_WAIT_TIMEOUT, AsyncHiAPITasks, HiAPITasks
 from langchain_hiapi.tools._base import HiAPIToolBase
 from langchain_hiapi.tools._errors import agent_errors, input_error, tool_error
@@ -33,6 +33,10 @@ __all__ = ["NAME_CHARS", "TaskToolBase"]
 
 NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 """What a file prefix or a tool name may not hold."""
+
+
+# The tool fields its task client's connection is built from (a change rebuilds it).
+_CONNECTION_FIELDS = ("api_key", "base_url", "timeout", "max_retries", "limits")
 
 
 def _images_only(output: TaskOutput) -> bool:
@@ -89,24 +93,11 @@ class TaskToolBase(HiAPIToolBase):
 
     def _client(self) -> HiAPITasks:
         """The task client for the current settings (rebuilt when one changes)."""
-        settings = (
-            self.tasks,
-            self.api_key,
-            self.base_url,
-            self.timeout,
-            self.max_retries,
-            self.poll_interval,
-            self.limits,
-        )
+        connection = {name: getattr(self, name) for name in _CONNECTION_FIELDS}
+        settings = (self.tasks, self.poll_interval, *connection.values())
         if self._tasks is None or self._settings != settings:
             self._tasks = self.tasks or HiAPITasks(
-                client=HiAPIClient(
-                    base_url=self.base_url,
-                    api_key=self.api_key,
-                    timeout=self.timeout,
-                    retry_policy=RetryPolicy(max_retries=self.max_retries),
-                    limits=self.limits or DEFAULT_LIMITS,
-                ),
+                client=make_client(**connection),
                 poll_interval=self.poll_interval,
                 max_poll_interval=max(self.poll_interval, 15.0),
             )
@@ -125,27 +116,16 @@ class TaskToolBase(HiAPIToolBase):
         return self._atasks
 
     def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        # Settings travel, connections do not: the other side builds its own clients.
-        private = dict(state.get("__pydantic_private__") or {})
-        private.update(_tasks=None, _atasks=None, _settings=None)
-        state["__pydantic_private__"] = private
-        return state
+        return without_private(super().__getstate__(), "_tasks", "_atasks", "_settings")
 
     @property
     def tasks_client(self) -> HiAPITasks:
         """The `HiAPITasks` the tool runs on (`tasks`, or one for the current settings)."""
         return self._client()
 
-    def close(self) -> None:
-        """Closes the connections the tool opened (a `tasks` you passed is left open)."""
-        if self._tasks is not None and self.tasks is None:
-            self._tasks.client.close()
-
-    async def aclose(self) -> None:
-        """Async `close`."""
-        if self._tasks is not None and self.tasks is None:
-            await self._tasks.client.aclose()
+    def _release_connection(self) -> HiAPIClient | None:
+        # The client the tool opened; a `tasks` you passed stays open.
+        return self._tasks.client if self._tasks is not None and self.tasks is None else None
 
     # ----------------------------------------------------------------- steps
 

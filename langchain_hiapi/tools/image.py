@@ -339,15 +339,9 @@ class HiAPIImageGenerationTool(HiAPIToolBase):
             self._chat_settings = settings
         return self._chat
 
-    def close(self) -> None:
-        """Ends the tool's use of its connection pool (a `llm` you passed is left alone)."""
-        if self._chat is not None:
-            self._chat.close()
-
-    async def aclose(self) -> None:
-        """Async `close`."""
-        if self._chat is not None:
-            await self._chat.aclose()
+    def _release_connection(self) -> ChatHiAPI | None:
+        # The chat model the tool built (never a `llm` you passed); it stays usable.
+        return self._chat
 
     @property
     def uses_images_api(self) -> bool:
