@@ -197,21 +197,23 @@ class Cursor(Generic[T]):
 
 
 def run_sync(
-    flow: Flow[T],
+    flow: Generator[Any, Any, T],
     client: SyncRunner,
     *,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], float] = time.time,
+    handlers: Mapping[type, Handler] | None = None,
 ) -> T:
     """Runs a flow to completion with blocking I/O.
 
     Args:
-        flow: The generator.
+        flow: The generator (of `Step`s, or of steps `handlers` runs).
         client: Sends requests and downloads files.
         sleep: The sleep function.
         clock: Monotonic clock (``Now()``).
         wall_clock: Unix time (``Now(wall=True)``).
+        handlers: Handlers of the caller's own step types (e.g. a download into memory).
 
     Returns:
         The flow's return value.
@@ -220,6 +222,7 @@ def run_sync(
         Exception: Whatever the flow raises (a step's error it does not handle included).
     """
     steps = flow_handlers(client.request, client.fetch_to_file, sleep, clock, wall_clock)
+    steps.update(handlers or {})
     with Cursor(flow, steps) as cursor:
         for step in cursor:
             with cursor.outcome():
@@ -228,15 +231,17 @@ def run_sync(
 
 
 async def run_async(
-    flow: Flow[T],
+    flow: Generator[Any, Any, T],
     client: AsyncRunner,
     *,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], float] = time.time,
+    handlers: Mapping[type, Handler] | None = None,
 ) -> T:
     """Async :func:`run_sync` (a callback may return an awaitable, which is awaited)."""
     steps = flow_handlers(client.arequest, client.afetch_to_file, sleep, clock, wall_clock)
+    steps.update(handlers or {})
     with Cursor(flow, steps) as cursor:
         for step in cursor:
             with cursor.outcome():
