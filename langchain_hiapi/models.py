@@ -11,41 +11,43 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
-import os
-import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 from langchain_core.language_models.model_profile import ModelProfile
-from pydantic import SecretStr
 
-from langchain_hiapi._client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    HiAPIClient,
-    RetryPolicy,
+from langchain_hiapi import catalogue
+from langchain_hiapi._flows import Call, Flow
+from langchain_hiapi._oneshot import (
+    CONNECTION_DEFAULTS,
+    ConnectionOptions,
+    arun_once,
+    run_once,
 )
-from langchain_hiapi._profiles import get_profile
-from langchain_hiapi._secrets import check_api_key_type
+from langchain_hiapi._options import Keywords
 from langchain_hiapi.errors import InvalidResponseError
-from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["MODELS_PATH", "HiAPIModel", "alist_models", "list_models", "parse_models"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from langchain_hiapi._client import HiAPIClient
+
+__all__ = [
+    "MODELS_PATH",
+    "HiAPIModel",
+    "ListModelsOptions",
+    "alist_models",
+    "list_models",
+    "list_models_flow",
+    "parse_models",
+]
 
 MODELS_PATH = "/models"
 
 # new-api's endpoint type names (constant/endpoint_type.go).
 _VIDEO_ENDPOINT = "openai-video"
 _IMAGES_ENDPOINT = "image-generation"
-# Model ids known to use those endpoints, for gateways that list no endpoint types.
-_VIDEO_IDS = frozenset(
-    {"kling-v3", "seedance-1-0-pro", "seedance-1-5-pro", "seedance-2-0", "wan2.7-t2v", "wan2.7-i2v"}
-)
-_IMAGES_IDS = frozenset({"gpt-image-1.5", "flux-1.1-pro", "qwen-image-2.0", "gpt-image-2-beta"})
 
 ModelKind = Literal["chat", "images", "video"]
 
@@ -79,9 +81,11 @@ class HiAPIModel:
         Nano-Banana image models included).
         """
         types = self.supported_endpoint_types
-        if _VIDEO_ENDPOINT in types or (not types and self.id in _VIDEO_IDS):
+        # A gateway that lists no endpoint types: the catalogue says where the model runs.
+        known = catalogue.lookup(self.id) if not types else None
+        if _VIDEO_ENDPOINT in types or (known is not None and known.kind == "video"):
             return "video"
-        if _IMAGES_ENDPOINT in types or (not types and self.id in _IMAGES_IDS):
+        if _IMAGES_ENDPOINT in types or (known is not None and "images" in known.served_on):
             return "images"
         return "chat"
 
@@ -130,96 +134,51 @@ def parse_models(body: Mapping[str, Any]) -> list[HiAPIModel]:
                 supported_endpoint_types=tuple(t for t in types if isinstance(t, str))
                 if isinstance(types, list)
                 else (),
-                profile=get_profile(entry["id"]),
+                profile=catalogue.get_profile(entry["id"]),
             )
         )
     return models
 
 
-# ---------------------------------------------------------------- shared client helpers
-# Used by `video` and `images_api` too: one way to turn keyword settings into a client.
+class ListModelsOptions(ConnectionOptions, total=False):
+    """The keywords of `list_models` / `alist_models` (the connection settings)."""
 
 
-def _make_client(
-    *,
-    api_key: str | SecretStr | None,
-    base_url: str | None,
-    timeout: httpx.Timeout | float | None,
-    max_retries: int,
-    http_client: httpx.Client | None = None,
-    http_async_client: httpx.AsyncClient | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    limits: Limits | None = None,
-    allowed_download_hosts: Sequence[str] = (),
-) -> HiAPIClient:
-    """Builds a client like `ChatHiAPI` does: key and URL from the environment by default."""
-    if api_key is None:
-        api_key = os.environ.get("HIAPI_API_KEY") or None
-    key = SecretStr(api_key) if isinstance(api_key, str) else check_api_key_type(api_key)
-    return HiAPIClient(
-        base_url=base_url
-        or os.environ.get("HIAPI_BASE_URL")
-        or os.environ.get("HIAPI_API_BASE")
-        or DEFAULT_BASE_URL,
-        api_key=key,
-        timeout=timeout,
-        retry_policy=RetryPolicy(max_retries=max_retries),
-        http_client=http_client,
-        http_async_client=http_async_client,
-        sleep=sleep,
-        asleep=asleep,
-        limits=limits or DEFAULT_LIMITS,
-        allowed_download_hosts=allowed_download_hosts,
-    )
+LIST_MODELS_OPTIONS = Keywords(ListModelsOptions, CONNECTION_DEFAULTS)
 
 
-def list_models(
-    *,
-    client: HiAPIClient | None = None,
-    api_key: str | SecretStr | None = None,
-    base_url: str | None = None,
-    timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-) -> list[HiAPIModel]:
+def list_models_flow(client: HiAPIClient | None = None) -> Flow[list[HiAPIModel]]:
+    """The model listing: one `GET /models`, parsed (`client` is not needed)."""
+    reply = yield Call("GET", MODELS_PATH)
+    return parse_models(reply.json)
+
+
+@LIST_MODELS_OPTIONS.signature
+def list_models(**options: Unpack[ListModelsOptions]) -> list[HiAPIModel]:
     """Lists the models the API key can use (`GET /v1/models`).
 
     Args:
-        client: A client to reuse (left open). Otherwise one is built from the other
-            arguments and closed afterwards.
-        api_key: HiAPI key; defaults to `HIAPI_API_KEY`.
-        base_url: API base URL; defaults to `HIAPI_BASE_URL`, else
+        **options: The connection keywords:
+            `client`: a client to reuse (left open); otherwise one is built from the
+            other keywords and closed afterwards.
+            `api_key`: HiAPI key; defaults to `HIAPI_API_KEY`.
+            `base_url`: API base URL; defaults to `HIAPI_BASE_URL`, else
             `https://api.hiapi.ai/v1`.
-        timeout: Request timeout.
-        max_retries: Retries for rate limits, 5xx and connection errors.
+            `timeout`: Request timeout.
+            `max_retries`: Retries for rate limits, 5xx and connection errors.
 
     Returns:
         The models, with LangChain profiles for the ones this package knows.
 
     Raises:
+        TypeError: An unknown keyword.
         HiAPIError: The request failed (typed by status and code), or the reply is
             not a model list.
     """
-    if client is not None:
-        return parse_models(client.request_json("GET", MODELS_PATH))
-    with _make_client(
-        api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
-    ) as owned:
-        return parse_models(owned.request_json("GET", MODELS_PATH))
+    return run_once(list_models_flow, LIST_MODELS_OPTIONS.resolve("list_models", options))
 
 
-async def alist_models(
-    *,
-    client: HiAPIClient | None = None,
-    api_key: str | SecretStr | None = None,
-    base_url: str | None = None,
-    timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-) -> list[HiAPIModel]:
+@LIST_MODELS_OPTIONS.signature
+async def alist_models(**options: Unpack[ListModelsOptions]) -> list[HiAPIModel]:
     """Async `list_models` (same arguments, same result)."""
-    if client is not None:
-        return parse_models(await client.arequest_json("GET", MODELS_PATH))
-    async with _make_client(
-        api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
-    ) as owned:
-        return parse_models(await owned.arequest_json("GET", MODELS_PATH))
+    return await arun_once(list_models_flow, LIST_MODELS_OPTIONS.resolve("alist_models", options))

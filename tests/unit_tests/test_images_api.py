@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 from typing import Any
 
 import httpx
 import pytest
 
-from langchain_hiapi._client import HiAPIClient
+from langchain_hiapi._client import HiAPIClient, JSONReply
+from langchain_hiapi._flows import Call
+from langchain_hiapi._oneshot import FetchBytes
 from langchain_hiapi.errors import (
     APIConnectionError,
     InvalidResponseError,
     ModelNotFoundError,
     NotFoundError,
+    ResponseTooLargeError,
 )
 from langchain_hiapi.images_api import (
     IMAGES_API_MODELS,
     agenerate_images,
     build_images_request,
     generate_images,
+    images_flow,
 )
+from langchain_hiapi.limits import Limits
 from tests._support.wire import png_bytes
 
 KEY = "sk-images-unit-key"
@@ -274,3 +280,65 @@ def test_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     generate_images("x", http_client=httpx.Client(transport=httpx.MockTransport(api)))
     assert str(api.requests[0].url) == "https://gw.example/v1/images/generations"
     assert api.requests[0].headers["authorization"] == "Bearer sk-env"
+
+
+def test_images_flow_by_hand() -> None:
+    body = build_images_request("x", n=2, response_format="url")
+    flow = images_flow(body, max_bytes=1234, http_client="downloads")
+    call = next(flow)
+    assert isinstance(call, Call)
+    assert (call.method, call.path, call.body) == ("POST", "/images/generations", body)
+    outside = "https://cdn.example.com/2.jpg"
+    fetch = flow.send(JSONReply(200, {}, reply({"b64_json": B64}, {"url": outside})))
+    assert fetch == FetchBytes(outside, 1234, "max_image_download_bytes", "downloads")
+    with pytest.raises(StopIteration) as done:
+        flow.send((JPEG, "image/jpeg; charset=binary"))
+    assert [(i.data, i.mime_type) for i in done.value.value] == [
+        (PNG, "image/png"),
+        (JPEG, "image/jpeg"),
+    ]
+
+
+def test_download_limit_comes_from_the_clients_limits() -> None:
+    api = FakeImagesAPI(reply({"url": "https://cdn.example.com/big.png"}), {})
+    api.files["https://cdn.example.com/big.png"] = PNG
+    kwargs = transport_kwargs(api)
+    with pytest.raises(ResponseTooLargeError, match="max_image_download_bytes"):
+        generate_images("x", limits=Limits(max_image_download_bytes=len(PNG) - 1), **kwargs)
+    assert generate_images("x", limits=Limits(max_image_download_bytes=len(PNG)), **kwargs)
+
+
+def test_keywords_written_once_but_checked_and_shown() -> None:
+    sync = inspect.signature(generate_images).parameters
+    assert list(sync)[:7] == [
+        "prompt",
+        "client",
+        "api_key",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "model",
+    ]
+    assert sync["model"].default == "gpt-image-1.5"
+    assert sync["n"].default == 1
+    assert sync["allowed_download_hosts"].default == ()
+    assert "http_client" in sync
+    assert "http_async_client" not in sync
+    asynchronous = inspect.signature(agenerate_images).parameters
+    assert "http_async_client" in asynchronous
+    assert "http_client" not in asynchronous
+    with pytest.raises(TypeError, match=r"generate_images\(\) .*'quality'.*allowed: client"):
+        generate_images("x", quality="high")  # type: ignore[call-arg]
+
+
+async def test_async_rejects_the_sync_http_client_keyword() -> None:
+    with pytest.raises(TypeError, match=r"agenerate_images\(\) .*'http_client'"):
+        await agenerate_images("x", http_client=httpx.Client())  # type: ignore[call-arg]
+
+
+def test_bad_request_fails_before_any_client_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[Any] = []
+    monkeypatch.setattr(httpx, "Client", lambda **kw: built.append(kw))
+    with pytest.raises(ValueError, match="n must be an integer"):
+        generate_images("x", n=0)
+    assert built == []

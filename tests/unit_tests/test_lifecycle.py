@@ -274,11 +274,11 @@ def test_video_tool_follows_its_settings_and_closes(backend: Backend) -> None:
 
 def test_tools_and_helpers_read_hiapi_api_base(monkeypatch: pytest.MonkeyPatch) -> None:
     from langchain_hiapi import HiAPIVideoGenerationTool
-    from langchain_hiapi.models import _make_client
+    from langchain_hiapi._oneshot import build_client
 
     monkeypatch.delenv("HIAPI_BASE_URL", raising=False)
     monkeypatch.setenv("HIAPI_API_BASE", "https://base.test/v1")
     assert HiAPIImageGenerationTool(api_key=KEY).base_url == "https://base.test/v1"
     assert HiAPIVideoGenerationTool(api_key=KEY).base_url == "https://base.test/v1"
-    client = _make_client(api_key=KEY, base_url=None, timeout=1.0, max_retries=0)
+    client = build_client(api_key=KEY, base_url=None, timeout=1.0, max_retries=0)
     assert client.base_url == "https://base.test/v1"

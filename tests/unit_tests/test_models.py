@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import httpx
 import pytest
 
-from langchain_hiapi._client import HiAPIClient
+from langchain_hiapi._client import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    HiAPIClient,
+    JSONReply,
+)
 from langchain_hiapi.errors import AuthenticationError, InvalidResponseError
-from langchain_hiapi.models import HiAPIModel, alist_models, list_models, parse_models
+from langchain_hiapi.models import (
+    HiAPIModel,
+    alist_models,
+    list_models,
+    list_models_flow,
+    parse_models,
+)
 
 KEY = "sk-models-unit-key"
 BASE = "https://api.hiapi.ai/v1"
@@ -109,12 +121,51 @@ def test_lenient_entries() -> None:
     ]
 
 
+# The catalogue's ids; the /v1/videos-era ids (kling-v3, ...) are gone from it (issue 16).
 @pytest.mark.parametrize(
     ("model_id", "kind"),
-    [("kling-v3", "video"), ("gpt-image-1.5", "images"), ("Nano-Banana", "chat"), ("x", "chat")],
+    [
+        ("kling-3.0-omni/text-to-video", "video"),
+        ("seedance-2-0", "video"),
+        ("gpt-image-1.5", "images"),
+        ("qwen-image-2.0", "images"),
+        ("Nano-Banana", "chat"),
+        ("x", "chat"),
+    ],
 )
 def test_kind_falls_back_to_known_ids(model_id: str, kind: str) -> None:
     assert HiAPIModel(id=model_id).kind == kind
+
+
+def test_endpoint_types_win_over_the_catalogue() -> None:
+    assert HiAPIModel(id="kling-v3").kind == "chat"  # no longer a known id
+    assert HiAPIModel(id="seedance-2.0", supported_endpoint_types=("openai",)).kind == "chat"
+    assert HiAPIModel(id="Nano-Banana", supported_endpoint_types=("openai-video",)).kind == "video"
+
+
+def test_list_models_flow_by_hand() -> None:
+    flow = list_models_flow()
+    step = next(flow)
+    assert (step.method, step.path, step.body) == ("GET", "/models", None)
+    with pytest.raises(StopIteration) as done:
+        flow.send(JSONReply(200, {}, CATALOGUE))
+    assert [m.id for m in done.value.value][:2] == ["Nano-Banana-Pro", "gpt-4o-mini"]
+
+
+def test_keywords_written_once_but_checked_and_shown() -> None:
+    for function in (list_models, alist_models):
+        parameters = inspect.signature(function).parameters
+        assert list(parameters) == ["client", "api_key", "base_url", "timeout", "max_retries"]
+        assert parameters["max_retries"].default == DEFAULT_MAX_RETRIES
+        assert parameters["timeout"].default == DEFAULT_TIMEOUT
+        assert all(p.kind is p.KEYWORD_ONLY for p in parameters.values())
+    with pytest.raises(TypeError, match=r"list_models\(\) got an unexpected keyword .*'retries'"):
+        list_models(retries=3)  # type: ignore[call-arg]
+
+
+async def test_alist_models_rejects_unknown_keywords() -> None:
+    with pytest.raises(TypeError, match=r"alist_models\(\) .*'api_base'.*allowed: client"):
+        await alist_models(api_base="https://x")  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize("body", [{}, {"data": None}, {"data": {"id": "x"}}])
