@@ -7,12 +7,11 @@ from typing import TypedDict, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from langchain_hiapi.catalogue import lookup, task_input_model
+from langchain_hiapi.catalogue import chat_image_sizes, lookup, task_input_model
 from langchain_hiapi.errors import TaskInputError
 from langchain_hiapi.image_config import (
     ASPECT_RATIOS,
     IMAGE_SIZES,
-    MODEL_IMAGE_SIZES,
     AspectRatio,
     ImageConfig,
     ImageSize,
@@ -122,7 +121,7 @@ def takes_images(model: str, route: str, *, images_api: bool) -> bool:
 
 def _sizes_for(model: str) -> tuple[str, ...]:
     lowered = model.lower()
-    for name, sizes in MODEL_IMAGE_SIZES.items():
+    for name, sizes in chat_image_sizes().items():
         if name.lower() == lowered:
             return sizes
     return IMAGE_SIZES
@@ -159,7 +158,7 @@ def describe_image_tool(
     )
 
 
-# Pixel sizes the images-API models take, by orientation of the requested aspect ratio.
+# Images-API pixel sizes by orientation: a model fact the catalogue has no home for yet.
 _IMAGES_API_SIZES = {"square": "1024x1024", "landscape": "1536x1024", "portrait": "1024x1536"}
 
 
