@@ -166,13 +166,13 @@ class _VideoJob:
 
 def _prepare(prompt: str | None, options: Mapping[str, Any]) -> _VideoJob:
     """Reads the input images (blocking) and builds the checked create request."""
+    check_file_prefix(options.get("prefix", "video"), "prefix")  # before anything is paid for
     first_frame = options.get("first_frame")
     first = image_reference(first_frame, "first_frame") if first_frame is not None else None
     references = [
         image_reference(image, f"reference_images[{n}]")
         for n, image in enumerate(options.get("reference_images") or ())
     ]
-    check_file_prefix(options.get("prefix", "video"), "prefix")  # before anything is paid for
     model = options.get("model", DEFAULT_VIDEO_MODEL)
     request = video_request(prompt, model, options, first, references)
     client_options = {k: v for k, v in options.items() if k not in _VIDEO_KEYS}
