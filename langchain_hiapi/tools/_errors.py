@@ -122,8 +122,7 @@ def _task_failed(exc: TaskFailedError, model: str) -> str:
     )
 
 
-# Advice per error class, first match wins (subclasses before their bases); `{what}`,
-# `{model}`, `{max_retries}`, `{arguments}` and `{limit}` are filled in.
+# First match wins, so a subclass comes before its base (placeholders: see `tool_error`).
 _ADVICE: tuple[tuple[type[HiAPIError] | str, str], ...] = (
     (
         InsufficientQuotaError,
@@ -204,7 +203,10 @@ def tool_error(
         arguments: The tool's arguments, for "check <arguments>".
 
     Returns:
-        The tool error, or `exc` itself for an invalid key or a denied account.
+        The tool error, or `exc` itself for an invalid key or a denied account. Its
+        advice is the first `_ADVICE` entry `exc` is an instance of (or whose error code
+        it has), with `{what}`, `{model}`, `{max_retries}`, `{arguments}` and `{limit}`
+        (a byte limit's name) filled in.
     """
     denied = isinstance(exc, (AuthenticationError, PermissionDeniedError))
     if denied and not isinstance(exc, InsufficientQuotaError):

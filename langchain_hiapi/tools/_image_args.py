@@ -35,8 +35,7 @@ IMAGE_FIELDS = ("image_input", "input_urls", "image_urls", "reference_image_urls
 class ImageGenerationInput(BaseModel):
     """Arguments of the image tool when it only draws new images."""
 
-    # An argument the tool does not offer (e.g. `images` for a text-to-image model) is an
-    # error the agent reads, never silently dropped.
+    # An argument the tool does not offer (e.g. `images`) is an error, never dropped.
     model_config = ConfigDict(extra="forbid")
 
     prompt: str = Field(
