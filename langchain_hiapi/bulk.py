@@ -80,6 +80,7 @@ MANIFEST_NAME = "manifest.jsonl"
 """The manifest's file name in `save_dir` unless `manifest=` says otherwise."""
 # Worker threads beyond `concurrency`: the polling round and a little slack.
 _EXTRA_WORKERS = 2
+_SHOWN = ("job_id", "total", "done", "failed", "skipped")
 
 
 @dataclass
@@ -200,10 +201,8 @@ class _RunBase:
         self._limited_before = job.limiter.rate_limited if job.limiter is not None else 0
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(job_id={self.job_id!r}, total={self.total}, "
-            f"done={self.done}, failed={self.failed}, skipped={self.skipped})"
-        )
+        counts = (f"{name}={getattr(self, name)!r}" for name in _SHOWN)
+        return f"{type(self).__name__}({', '.join(counts)})"
 
     @property
     def rate_limited(self) -> int:

@@ -1,23 +1,17 @@
 """The task flows driven with scripted answers: no sockets, a fake clock that moves on sleeps.
 
-Issue 11 behaviours 1-4 and 7 at the flow level: create with an idempotency key, polling
+Issue 11 behaviours 2, 3 and 7 at the flow level: create then wait, polling
 that grows, jitters, backs off on 429 and stops at the deadline, wait_many over the list
-endpoint, downloads refusing expired outputs.
+endpoint. The single requests are tested in `test_task_requests`.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from langchain_hiapi._client import JSONReply
-from langchain_hiapi._files import FetchedFile
-from langchain_hiapi._flows import Flow, run_sync
 from langchain_hiapi._task_flows import (
     MAX_POLL_FAILURES,
     POLL_INITIAL,
@@ -25,248 +19,23 @@ from langchain_hiapi._task_flows import (
     RATE_LIMITED_MIN,
     PollSchedule,
     build_create,
-    create_flow,
-    download_flow,
-    get_flow,
-    list_flow,
     run_flow,
-    task_path,
     wait_flow,
     wait_many_flow,
 )
-from langchain_hiapi._task_records import Task, TaskOutput
 from langchain_hiapi.errors import (
     InternalServerError,
-    InvalidResponseError,
     NotFoundError,
-    OutputExpiredError,
     RateLimitError,
     TaskFailedError,
-    TaskInputError,
     TaskWaitTimeout,
 )
-
-WALL_START = 1_800_000_000.0
-ID = "tk-hiapi-01HZTQ8BX2N3GM3YFK4Z9D7VQR"
-
-
-def ok(data: Any, **headers: str) -> JSONReply:
-    return JSONReply(200, headers, {"code": 200, "message": "success", "data": data})
-
-
-class FakeTask:
-    """A task whose status depends on the fake time: queued, handling, then the end."""
-
-    def __init__(self, task_id: str, *, done_at: float, created: int, end: str = "success"):
-        self.id, self.done_at, self.created, self.end = task_id, done_at, created, end
-
-    def detail(self, now: float, *, outputs: bool = True) -> dict[str, Any]:
-        status = (
-            "queued" if now < self.done_at / 2 else "handling" if now < self.done_at else self.end
-        )
-        data: dict[str, Any] = {
-            "taskId": self.id,
-            "model": "seedance-2.0",
-            "status": status,
-            "created": self.created,
-            "completed": 0,
-        }
-        if status == "success" and outputs:
-            data["completed"] = self.created + int(self.done_at)
-            data["output"] = [
-                {"url": f"https://cdn.test/{self.id}/0.mp4", "type": "video", "expireAt": 2e9}
-            ]
-        if status == "fail":
-            data["error"] = {"code": "TASK_FAILED", "message": "upstream rejected the prompt"}
-        return data
-
-
-class World:
-    """A scripted task server plus a fake clock, usable as the driver's client."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.tasks: dict[str, FakeTask] = {}
-        self.order: list[str] = []  # oldest first
-        self.calls: list[tuple[str, str, Any]] = []
-        self.sleeps: list[float] = []
-        self.failures: list[Exception] = []  # raised by the next requests, in order
-        self.list_outputs = True
-        self.hidden: set[str] = set()  # tasks the list endpoint leaves out
-
-    def add(self, task_id: str, done_at: float, end: str = "success") -> None:
-        self.tasks[task_id] = FakeTask(
-            task_id, done_at=done_at, created=1_777_000_000 + len(self.order), end=end
-        )
-        self.order.append(task_id)
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall_clock(self) -> float:
-        return WALL_START + self.now
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Mapping[str, Any] | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> JSONReply:
-        self.calls.append((method, path, params))
-        if self.failures:
-            raise self.failures.pop(0)
-        if method == "GET" and path.startswith("/tasks/"):
-            task = self.tasks.get(path.removeprefix("/tasks/"))
-            if task is None:
-                raise NotFoundError("task not found", status_code=404)
-            return ok(task.detail(self.now))
-        if method == "GET" and path == "/tasks":
-            assert params is not None
-            page, size = params["page"], params["size"]
-            newest = [i for i in reversed(self.order) if i not in self.hidden]
-            items = [
-                self.tasks[i].detail(self.now, outputs=self.list_outputs)
-                for i in newest[(page - 1) * size : page * size]
-            ]
-            return ok({"page": page, "size": size, "total": len(newest), "tasks": items})
-        raise AssertionError(f"unexpected {method} {path}")
-
-    def fetch_to_file(
-        self, url: str, dest_dir: str | os.PathLike[str], stem: str, *, max_bytes: int
-    ) -> FetchedFile:
-        self.calls.append(("FETCH", url, stem))
-        return FetchedFile(Path(dest_dir) / f"{stem}.mp4", "video/mp4", 3)
-
-    def run(self, flow: Flow[Any]) -> Any:
-        return run_sync(flow, self, sleep=self.sleep, clock=self.clock, wall_clock=self.wall_clock)
+from tests.unit_tests.task_world import ID, World, ok
 
 
 def steady(seed: float = 0.5) -> PollSchedule:
     """A schedule without jitter (rand always 0.5)."""
     return PollSchedule(rand=lambda: seed)
-
-
-# -- task ids ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("task_id", [ID, "task_01HXXXX", "a", "tk-hiapi-1.2_x"])
-def test_task_path_accepts_ids(task_id: str) -> None:
-    assert task_path(task_id) == f"/tasks/{task_id}"
-
-
-def test_task_path_escapes_what_a_path_must_not_hold_raw() -> None:
-    assert task_path("ns:tk-1") == "/tasks/ns%3Atk-1"
-
-
-@pytest.mark.parametrize(
-    "task_id", ["", "../v1/models", "a/b", "a b", "x?page=1", "a#b", "%2e%2e", "..", "é", "x" * 300]
-)
-def test_task_path_refuses_what_is_no_id(task_id: str) -> None:
-    with pytest.raises(ValueError, match="not a task id"):
-        task_path(task_id)
-
-
-def test_task_path_refuses_non_strings() -> None:
-    with pytest.raises(ValueError, match="not a task id"):
-        task_path(None)  # type: ignore[arg-type]
-
-
-# -- create --------------------------------------------------------------------------------
-
-
-def test_create_body_headers_and_replay() -> None:
-    request = build_create(
-        "seedance-2-0",
-        {"prompt": "a paper boat", "duration": 5},
-        callback_url="http://127.0.0.1:9/cb",
-        storage="persistent",
-    )
-    assert request.body == {
-        "model": "seedance-2.0",
-        "input": {"prompt": "a paper boat", "duration": 5},
-        "callback": {"url": "http://127.0.0.1:9/cb", "when": "final"},
-        "storage": "persistent",
-    }
-    assert uuid.UUID(request.idempotency_key).version == 4
-    assert build_create("m", {}).idempotency_key != build_create("m", {}).idempotency_key
-
-    sent: list[Any] = []
-
-    class Client(World):
-        def request(self, method: str, path: str, body: Any = None, **kw: Any) -> JSONReply:
-            sent.append((method, path, body, kw["headers"]))
-            return ok({"taskId": ID}, **{"idempotent-replay": "true"})
-
-    task = Client().run(create_flow(request))
-    assert sent == [("POST", "/tasks", request.body, {"Idempotency-Key": request.idempotency_key})]
-    assert (task.id, task.status, task.model) == (ID, "queued", "seedance-2.0")
-    assert task.storage == "persistent"
-    assert task.idempotent_replay is True
-
-
-@pytest.mark.parametrize(
-    ("route", "sent"), [(None, None), ("", None), ("default", "default"), ("ext", "ext")]
-)
-def test_route_is_omitted_when_empty(route: str | None, sent: str | None) -> None:
-    body = build_create(
-        "gpt-image-2",
-        {"prompt": "p", "quality": "low"} if route == "ext" else {"prompt": "p"},
-        route=route,
-    ).body
-    assert body.get("route") == sent
-    assert "route" in body if sent else "route" not in body
-    assert body["model"] == "gpt-image-2/text-to-image"
-
-
-def test_create_checks_before_sending() -> None:
-    with pytest.raises(TaskInputError, match=r"input\.seed: not accepted by seedance-2\.0"):
-        build_create("seedance-2.0", {"prompt": "boat", "seed": 1})
-    assert build_create("seedance-2.0", {"prompt": "b", "seed": 1}, validate=False).body["input"]
-    with pytest.raises(TaskInputError, match="routes: 'default', 'beta', 'ext'"):
-        build_create("gpt-image-2/text-to-image", {"prompt": "p"}, route="pro")
-    with pytest.raises(ValueError, match="storage must be one of 'temp', 'persistent'"):
-        build_create("m", {}, storage="forever")
-    with pytest.raises(ValueError, match="callback_url must be an http"):
-        build_create("m", {}, callback_url="ftp://x")
-    with pytest.raises(ValueError, match="model must be a non-empty string"):
-        build_create(" ", {})
-
-
-@pytest.mark.parametrize(
-    ("key", "match"),
-    [
-        ("", "non-empty"),
-        ("k" * 256, "at most 255 bytes"),
-        ("a\nb", "control characters"),
-        ("clé", "ASCII"),
-        (" padded", "surrounding spaces"),
-        (7, "non-empty string"),
-    ],
-)
-def test_idempotency_key_checked(key: Any, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
-        build_create("m", {}, idempotency_key=key)
-
-
-def test_idempotency_key_given_is_used() -> None:
-    assert build_create("m", {}, idempotency_key="k" * 255).idempotency_key == "k" * 255
-
-
-def test_create_reply_without_task_id() -> None:
-    class Client(World):
-        def request(self, *a: Any, **kw: Any) -> JSONReply:
-            return ok({"id": None})
-
-    with pytest.raises(InvalidResponseError, match="no taskId"):
-        Client().run(create_flow(build_create("m", {})))
 
 
 # -- wait ----------------------------------------------------------------------------------
@@ -556,78 +325,3 @@ def test_wait_many_backs_off_on_rate_limits() -> None:
 def test_wait_many_checks_ids_first() -> None:
     with pytest.raises(ValueError, match="not a task id"):
         World().run(wait_many_flow(["tk-ok", "../x"], timeout=9))
-
-
-def test_list_flow_and_checks() -> None:
-    world = World()
-    world.add("tk-a", done_at=0)
-    page = world.run(list_flow(1, 20))
-    assert [t.id for t in page.tasks] == ["tk-a"]
-    assert (page.total, page.page, page.size) == (1, 1, 20)
-    assert world.calls == [("GET", "/tasks", {"page": 1, "size": 20})]
-    for bad in ({"page": 0}, {"size": 101}, {"size": 0}, {"page": True}):
-        with pytest.raises(ValueError, match="must be"):
-            world.run(list_flow(**bad))
-
-
-def test_get_flow_reply_checks() -> None:
-    class Client(World):
-        def request(self, *a: Any, **kw: Any) -> JSONReply:
-            return JSONReply(200, {}, {"code": 200, "data": ["not", "a", "task"]})
-
-    with pytest.raises(InvalidResponseError, match="expected a task object"):
-        Client().run(get_flow(ID))
-
-
-# -- download ------------------------------------------------------------------------------
-
-
-def finished(*outputs: TaskOutput, status: str = "success") -> Task:
-    return Task(id=ID, model="m", status=status, outputs=list(outputs))
-
-
-def test_download_every_output_with_typed_stems(tmp_path: Path) -> None:
-    task = finished(
-        TaskOutput("https://cdn.test/v.mp4", "video", int(WALL_START) + 10),
-        TaskOutput("https://cdn.test/f.jpg", "first_frame", None),
-    )
-    world = World()
-    paths = world.run(download_flow(task, tmp_path, max_bytes=99))
-    assert paths == [tmp_path / f"{ID}-video.mp4", tmp_path / f"{ID}-first_frame.mp4"]
-    assert world.calls == [
-        ("FETCH", "https://cdn.test/v.mp4", f"{ID}-video"),
-        ("FETCH", "https://cdn.test/f.jpg", f"{ID}-first_frame"),
-    ]
-    world.calls.clear()
-    assert len(world.run(download_flow(task, tmp_path, types=["first_frame"]))) == 1
-    assert world.run(download_flow(task, tmp_path, types="audio")) == []
-
-
-def test_download_refuses_expired_output_before_fetching(tmp_path: Path) -> None:
-    task = finished(
-        TaskOutput("https://cdn.test/v.mp4", "video", int(WALL_START) + 10),
-        TaskOutput("https://cdn.test/f.jpg", "first_frame", int(WALL_START) - 5),
-    )
-    world = World()
-    with pytest.raises(OutputExpiredError) as info:
-        world.run(download_flow(task, tmp_path))
-    assert info.value.expire_at == int(WALL_START) - 5
-    assert f"expire_at={int(WALL_START) - 5}" in str(info.value)
-    assert world.calls == []
-
-
-@pytest.mark.parametrize(
-    ("task", "error"),
-    [
-        (finished(status="handling"), ValueError),
-        (finished(status="fail"), TaskFailedError),
-        (finished(), InvalidResponseError),
-    ],
-)
-def test_download_needs_a_successful_task(
-    tmp_path: Path, task: Task, error: type[Exception]
-) -> None:
-    world = World()
-    with pytest.raises(error):
-        world.run(download_flow(task, tmp_path))
-    assert world.calls == []
