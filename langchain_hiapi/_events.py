@@ -36,21 +36,20 @@ def task_event(task: Task) -> dict[str, Any]:
     return {"task_id": task.id, "status": task.status, "model": task.model}
 
 
-def _manager(run_manager: RunManager) -> CallbackManager:
-    return CallbackManager(
-        handlers=run_manager.handlers,
-        inheritable_handlers=run_manager.inheritable_handlers,
-        parent_run_id=run_manager.parent_run_id,
-        tags=run_manager.tags,
-        inheritable_tags=run_manager.inheritable_tags,
-        metadata=run_manager.metadata,
-        inheritable_metadata=run_manager.inheritable_metadata,
-    )
+# What a child callback manager inherits from the run that waits for the task.
+_INHERITED = (
+    "handlers",
+    "inheritable_handlers",
+    "parent_run_id",
+    "tags",
+    "inheritable_tags",
+    "metadata",
+    "inheritable_metadata",
+)
 
 
-def _dispatch_ambient(name: str, data: dict[str, Any]) -> None:
-    with contextlib.suppress(RuntimeError):  # not inside a run: nobody to report to
-        dispatch_custom_event(name, data)
+def _inherited(run_manager: RunManager | AsyncRunManager) -> dict[str, Any]:
+    return {name: getattr(run_manager, name) for name in _INHERITED}
 
 
 def task_reporter(
@@ -64,10 +63,13 @@ def task_reporter(
     """
 
     def report(task: Task) -> None:
-        if run_manager is not None:
-            _manager(run_manager).on_custom_event(name, task_event(task), run_id=run_manager.run_id)
+        data = task_event(task)
+        if run_manager is None:
+            with contextlib.suppress(RuntimeError):  # not inside a run: nobody to report to
+                dispatch_custom_event(name, data)
         else:
-            _dispatch_ambient(name, task_event(task))
+            manager = CallbackManager(**_inherited(run_manager))
+            manager.on_custom_event(name, data, run_id=run_manager.run_id)
         if also is not None:
             also(task)
 
@@ -82,23 +84,15 @@ def async_task_reporter(
     """Async `task_reporter` (`also` may return an awaitable)."""
 
     async def report(task: Task) -> None:
+        data = task_event(task)
         if run_manager is not None:
-            manager = AsyncCallbackManager(
-                handlers=run_manager.handlers,
-                inheritable_handlers=run_manager.inheritable_handlers,
-                parent_run_id=run_manager.parent_run_id,
-                tags=run_manager.tags,
-                inheritable_tags=run_manager.inheritable_tags,
-                metadata=run_manager.metadata,
-                inheritable_metadata=run_manager.inheritable_metadata,
-            )
-            await manager.on_custom_event(name, task_event(task), run_id=run_manager.run_id)
+            manager = AsyncCallbackManager(**_inherited(run_manager))
+            await manager.on_custom_event(name, data, run_id=run_manager.run_id)
         else:
             with contextlib.suppress(RuntimeError):  # not inside a run: nobody to tell
-                await adispatch_custom_event(name, task_event(task))
-        if also is not None:
-            result = also(task)
-            if isinstance(result, Awaitable):
-                await result
+                await adispatch_custom_event(name, data)
+        result = also(task) if also is not None else None
+        if isinstance(result, Awaitable):
+            await result
 
     return report

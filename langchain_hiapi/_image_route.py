@@ -7,29 +7,49 @@ the catalogue lists on both, and falls back to the task API when the chat route 
 it does not serve the model. The fallback is remembered per (base URL, model) for the life
 of the process, so later calls go straight to the task API.
 
-Everything here is pure except `RouteMemory`, a small lock-protected dict.
+Everything here is pure except `RouteMemory`, a small lock-protected dict. The catalogue
+(its schemas above all) loads on first use: `import langchain_hiapi` stays fast for chat.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, get_args
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
-from langchain_hiapi.errors import BadRequestError, HiAPIError, ModelNotFoundError, NotFoundError
+from langchain_hiapi._chat_request import validate_model
+from langchain_hiapi.errors import (
+    BadRequestError,
+    HiAPIError,
+    ModelNotFoundError,
+    NotFoundError,
+    StreamError,
+)
+from langchain_hiapi.image_config import coerce_image_config, merge_image_config
+
+if TYPE_CHECKING:
+    from langchain_hiapi._stream import StreamAssembler
+    from langchain_hiapi.catalogue import ModelInfo
+    from langchain_hiapi.chat_models import ChatHiAPI
 
 __all__ = [
     "IMAGE_ROUTES",
+    "ROUTE_KWARGS",
     "ROUTE_MEMORY",
+    "ChatAttempt",
     "ImageRoute",
     "RouteMemory",
     "RoutePlan",
     "ServedOn",
+    "call_model",
     "chat_refuses_model",
     "check_image_route",
+    "lookup_model",
     "plan_route",
+    "start_attempt",
 ]
 
 logger = logging.getLogger("langchain_hiapi")
@@ -37,6 +57,8 @@ logger = logging.getLogger("langchain_hiapi")
 ImageRoute = Literal["auto", "chat", "tasks"]
 """`"chat"`: `/v1/chat/completions`; `"tasks"`: `POST /v1/tasks`; `"auto"`: by the catalogue."""
 IMAGE_ROUTES: tuple[str, ...] = get_args(ImageRoute)
+# Per-call arguments that choose or feed the route; never sent as chat body fields.
+ROUTE_KWARGS = frozenset({"image_route", "task_input"})
 
 # Error codes of a chat answer that means "this route does not sell this model" and that
 # the gateway rejects before any upstream call (so nothing was billed).
@@ -162,3 +184,98 @@ class RouteMemory:
 
 ROUTE_MEMORY = RouteMemory()
 """The process-wide memory `ChatHiAPI` uses."""
+
+
+def lookup_model(model: str) -> ModelInfo | None:
+    """The catalogue entry of a model id, or `None` (loads the catalogue on first use)."""
+    from langchain_hiapi.catalogue import lookup
+
+    return lookup(model)
+
+
+def call_model(llm: ChatHiAPI, kwargs: Mapping[str, Any]) -> str:
+    """The model id of one call: the call's `model=`, else the model's own (checked)."""
+    return validate_model(kwargs.get("model") or llm.model_name)
+
+
+@dataclass
+class ChatAttempt:
+    """One call's try of the chat route.
+
+    Used as a context manager around the chat request: it swallows the one error that
+    moves the call to the task route (a refusal of the model before any output, when the
+    plan allows the fallback), remembers that fallback, and sets `fell_back`. Any other
+    error passes; a broken stream first gets the text that had arrived.
+
+    Attributes:
+        plan: The route plan.
+        base_url: The gateway (the fallback is remembered per base URL and model).
+        model: The call's model id.
+        info: Its catalogue entry, if any.
+        stream: The stream being watched (`watching`), if any.
+        fell_back: Whether the chat error was swallowed for the task route.
+    """
+
+    plan: RoutePlan
+    base_url: str
+    model: str
+    info: ModelInfo | None
+    stream: StreamAssembler | None = None
+    fell_back: bool = False
+
+    @property
+    def on_chat(self) -> bool:
+        """Whether the call tries the chat route."""
+        return self.plan.route == "chat"
+
+    def chat_kwargs(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """The call's chat arguments: route options removed, the chat id of the model.
+
+        A catalogue model documented on chat under another id (`gpt-image-2/text-to-image`
+        is `gpt-image-2` there) is sent under that id.
+        """
+        call = {k: v for k, v in kwargs.items() if k not in ROUTE_KWARGS}
+        info = self.info
+        if info is not None and "chat" in info.served_on and info.id_for("chat") != self.model:
+            call["model"] = info.id_for("chat")
+        return call
+
+    def watching(self, stream: StreamAssembler) -> ChatAttempt:
+        """This attempt, watching `stream` (no fallback once it has produced output)."""
+        self.stream = stream
+        return self
+
+    def __enter__(self) -> ChatAttempt:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if not isinstance(exc, HiAPIError):
+            return False
+        stream = self.stream
+        if isinstance(exc, StreamError) and stream is not None and not exc.partial_text:
+            # The client knows the stream broke; only the assembler knows what had arrived.
+            exc.partial_text = stream.partial_text
+        if (stream is not None and stream.started) or not self.plan.fallback:
+            return False
+        if not chat_refuses_model(exc):
+            return False
+        ROUTE_MEMORY.remember_fallback(self.base_url, self.info.id if self.info else self.model)
+        self.fell_back = True
+        return True
+
+
+def start_attempt(llm: ChatHiAPI, kwargs: Mapping[str, Any]) -> ChatAttempt:
+    """Chooses chat or tasks for one call (pure, before anything is sent)."""
+    requested = check_image_route(kwargs.get("image_route") or llm.image_route)
+    model = call_model(llm, kwargs)
+    config = merge_image_config(llm.image_config, coerce_image_config(kwargs.get("image_config")))
+    info = lookup_model(model)
+    remembered = ROUTE_MEMORY.get(llm.base_url, info.id if info else model)
+    aspect_ratio = config.aspect_ratio if config else None
+    plan = plan_route(requested, info, remembered, aspect_ratio=aspect_ratio)
+    return ChatAttempt(plan, llm.base_url, model, info)

@@ -16,19 +16,19 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_hiapi._convert import (
-    MAX_TOOL_ARGS_DEPTH,
+from langchain_hiapi._images import DataURIPart, DataURIStreamSplitter
+from langchain_hiapi._preview import preview
+from langchain_hiapi._reply import (
     MODEL_PROVIDER,
     BlockIds,
     blocked_prompt_error,
     content_parts_to_content,
     images_field_to_content,
     media_block,
-    preview,
     response_metadata,
-    usage_to_metadata,
 )
-from langchain_hiapi._images import DataURIPart, DataURIStreamSplitter
+from langchain_hiapi._tool_calls import MAX_TOOL_ARGS_DEPTH
+from langchain_hiapi._usage import usage_to_metadata
 from langchain_hiapi.errors import InvalidResponseError, StreamError
 
 # Characters that change the nesting depth of JSON text, or the string state.
@@ -96,6 +96,11 @@ class StreamAssembler:
     def partial_text(self) -> str:
         """The prose text received so far (no base64), for error reports."""
         return "".join(self._text)
+
+    @property
+    def started(self) -> bool:
+        """Whether any chunk has been produced (a failure then is no longer a clean refusal)."""
+        return self._emitted_any
 
     @property
     def finished(self) -> bool:

@@ -18,7 +18,6 @@ outputs and turns the finished task into an `AIMessage` with `task_to_message`.
 from __future__ import annotations
 
 import base64
-import mimetypes
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,9 +30,12 @@ from langchain_core.messages import (
     HumanMessage,
     SystemMessage,
 )
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import BaseModel
 
-from langchain_hiapi._convert import MODEL_PROVIDER, media_block_url
+from langchain_hiapi._convert import media_block_url
+from langchain_hiapi._media import guess_mime_type
+from langchain_hiapi._reply import MODEL_PROVIDER
 from langchain_hiapi.errors import InvalidResponseError
 from langchain_hiapi.image_config import ImageConfig
 
@@ -47,6 +49,8 @@ __all__ = [
     "conversation_to_task_input",
     "image_output_urls",
     "message_to_chunk",
+    "task_chunk",
+    "task_result",
     "task_to_message",
 ]
 
@@ -362,11 +366,6 @@ def _block_type(output_type: str, mime_type: str | None) -> str:
     return "file"
 
 
-def _guess_mime(url: str) -> str | None:
-    guessed, _ = mimetypes.guess_type(url.split("?", 1)[0])
-    return guessed
-
-
 def _expire_at(value: Any) -> int | float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
@@ -402,7 +401,7 @@ def task_to_message(task: TaskLike, *, downloads: Mapping[str, Download]) -> AIM
     content: list[str | dict[str, Any]] = [""]
     for number, output in enumerate(task.outputs, 1):
         download = downloads.get(output.url)
-        mime_type = download.mime_type if download else _guess_mime(output.url)
+        mime_type = download.mime_type if download else guess_mime_type(None, output.url)
         block: dict[str, Any] = {
             "type": _block_type(output.type, mime_type),
             "id": f"{task.id}-img{number}",
@@ -440,4 +439,19 @@ def message_to_chunk(message: AIMessage) -> AIMessageChunk:
         response_metadata=message.response_metadata,
         id=message.id,
         chunk_position="last",
+    )
+
+
+def task_chunk(message: AIMessage) -> ChatGenerationChunk:
+    """The whole task reply as the one (last) generation chunk of a stream."""
+    return ChatGenerationChunk(message=message_to_chunk(message))
+
+
+def task_result(message: AIMessage) -> ChatResult:
+    """The task reply as a `ChatResult` (its finish reason, model name and id)."""
+    generation_info = {"finish_reason": message.response_metadata.get("finish_reason")}
+    llm_output = {"model_name": message.response_metadata.get("model_name"), "id": message.id}
+    return ChatResult(
+        generations=[ChatGeneration(message=message, generation_info=generation_info)],
+        llm_output=llm_output,
     )

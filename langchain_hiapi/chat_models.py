@@ -4,43 +4,49 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import shutil
 import tempfile
-import time
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Annotated, Any
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
-from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
+from langchain_core.language_models.chat_models import (
+    BaseChatModel,
+    agenerate_from_stream,
+    generate_from_stream,
+)
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.base import OutputParserLike
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
-from langchain_core.utils.pydantic import is_basemodel_subclass
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
-    field_validator,
     model_validator,
 )
 
 from langchain_hiapi import _blocks
+from langchain_hiapi._chat_request import (
+    CHAT_PATH,
+    MAX_STOP_SEQUENCES,
+    build_chat_body,
+    check_chat_aspect_ratio,
+    check_extra_body,
+    check_model_kwargs,
+    format_tool_choice,
+    move_unknown_kwargs,
+    validate_model,
+    validate_stop,
+)
 from langchain_hiapi._client import DEFAULT_TIMEOUT, HiAPIClient
 from langchain_hiapi._connection import (
     ApiKey,
@@ -55,79 +61,46 @@ from langchain_hiapi._connection import (
     max_retries_field,
     without_private,
 )
-from langchain_hiapi._convert import MODEL_PROVIDER, messages_to_wire, reply_to_result
 from langchain_hiapi._events import async_task_reporter, task_reporter
 from langchain_hiapi._flows import run_async, run_sync
-from langchain_hiapi._image_route import (
-    ROUTE_MEMORY,
-    ImageRoute,
-    RoutePlan,
-    chat_refuses_model,
-    check_image_route,
-    plan_route,
-)
+from langchain_hiapi._image_route import ChatAttempt, ImageRoute, start_attempt
 from langchain_hiapi._profiles import get_profile
-from langchain_hiapi._secrets import (
-    header_secrets,
-    masked_headers,
-)
+from langchain_hiapi._reply import MODEL_PROVIDER, reply_to_result
+from langchain_hiapi._secrets import header_secrets, masked_headers
 from langchain_hiapi._stream import StreamAssembler
-from langchain_hiapi._task_convert import message_to_chunk, task_to_message
+from langchain_hiapi._structured import StructuredMethod, structured_output
+from langchain_hiapi._task_convert import task_chunk, task_result, task_to_message
 from langchain_hiapi._version import __version__
-from langchain_hiapi.errors import HiAPIError, StreamError
 from langchain_hiapi.image_config import (
-    ASPECT_RATIOS,
     ImageConfig,
-    build_extra_body,
     check_image_size_for_model,
     coerce_image_config,
-    is_image_model,
-    merge_image_config,
 )
 from langchain_hiapi.limits import Limits
 
-if TYPE_CHECKING:
-    from langchain_hiapi._task_flows import CreateRequest, PollSchedule
-    from langchain_hiapi.catalogue import ModelInfo
+__all__ = [
+    "CHAT_PATH",
+    "DEFAULT_TASK_POLL_INTERVAL",
+    "DEFAULT_TASK_TIMEOUT",
+    "MAX_STOP_SEQUENCES",
+    "ChatHiAPI",
+    "check_chat_aspect_ratio",
+]
 
 _blocks.register()
 
-CHAT_PATH = "/chat/completions"
-# The gateway forwards at most this many stop sequences (new-api / OpenAI limit).
-MAX_STOP_SEQUENCES = 5
-# Keyword arguments LangChain passes to `_generate` for its own use; never sent.
-_INTERNAL_KWARGS = frozenset(
-    {"ls_structured_output_format", "run_manager", "stream", "stream_usage"}
-)
-# Optional request fields sent as they are when set (the OpenAI parameters users expect).
-_BODY_FIELDS = (
-    "temperature",
-    "max_tokens",
-    "max_completion_tokens",
-    "top_p",
-    "seed",
-    "n",
-    "presence_penalty",
-    "frequency_penalty",
-    "logprobs",
-    "top_logprobs",
-    "logit_bias",
-    "reasoning_effort",
-    "service_tier",
-)
 # Constructor names accepted besides the fields and their aliases.
 _EXTRA_ALIASES = frozenset({"request_timeout"})
-_TOOL_CHOICE_KEYWORDS = frozenset({"auto", "none", "required"})
-# Per-call arguments that choose or feed the route; never sent as chat body fields.
-_ROUTE_KWARGS = frozenset({"image_route", "task_input"})
-# Per-call arguments the task route understands (the rest would be silently lost there).
-_TASK_KWARGS = frozenset({"model", "image_config"}) | _ROUTE_KWARGS
 DEFAULT_TASK_TIMEOUT = 600.0
 """Seconds ChatHiAPI waits for a task on the task route by default."""
 DEFAULT_TASK_POLL_INTERVAL = 2.5
 """First pause between task status polls (`HiAPITasks`' default, `_task_flows.POLL_INITIAL`)."""
-# Body keys the model builds itself; model_kwargs setting them would bypass validation.
-_RESERVED_BODY_KEYS = frozenset({"model", "messages", "stream", "image_config", "stop"})
+# The argument types of the generation methods, short enough to keep signatures short.
+Messages = list[BaseMessage]
+Stop = list[str] | None
+Kw = Mapping[str, Any]
+SyncRun = CallbackManagerForLLMRun | None
+AsyncRun = AsyncCallbackManagerForLLMRun | None
 
 
 class ChatHiAPI(BaseChatModel, ConnectionOwner):
@@ -138,11 +111,14 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
     standard image content blocks instead of a multi-megabyte base64 Markdown string.
 
     Setup:
-        Install `langchain-hiapi` and set environment variable `HIAPI_API_KEY`.
+        Install `langchain-hiapi`, then give the model your key in `HIAPI_API_KEY`
+        (`HIAPI_BASE_URL` points it at another gateway, e.g. `python -m
+        langchain_hiapi.testing`'s emulator).
 
         ```bash
         pip install -U langchain-hiapi
         export HIAPI_API_KEY="your-api-key"
+        # export HIAPI_BASE_URL="http://127.0.0.1:8765/v1"  # optional: the emulator
         ```
 
     Key init args — completion params:
@@ -505,7 +481,9 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
-    model_name: str = Field(default="Nano-Banana", alias="model")
+    model_name: Annotated[str, BeforeValidator(validate_model)] = Field(
+        default="Nano-Banana", alias="model"
+    )
     """HiAPI model id: `Nano-Banana`, `Nano-Banana-2`, `Nano-Banana-Pro`, `gpt-image-2`
     or any text model id HiAPI serves."""
     api_key: ApiKey = api_key_field()
@@ -513,7 +491,7 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
     base_url: BaseUrl = base_url_field()
     """API base URL; read from `HIAPI_BASE_URL` (or `HIAPI_API_BASE`), else
     `https://api.hiapi.ai/v1`."""
-    image_config: ImageConfig | None = None
+    image_config: Annotated[ImageConfig | None, BeforeValidator(coerce_image_config)] = None
     """Default image options (`aspect_ratio`, `image_size`), overridable per call. Sent for
     this model and for per-call image models only, never to a per-call text model."""
     image_route: ImageRoute = "auto"
@@ -583,11 +561,15 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
     """Service tier to request (forwarded to channels that support it)."""
     default_query: dict[str, Any] | None = None
     """Query parameters added to every request URL."""
-    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    stop: Annotated[list[str] | None, BeforeValidator(validate_stop)] = Field(
+        default=None, alias="stop_sequences"
+    )
     """Default stop sequences (at most 5)."""
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    model_kwargs: Annotated[dict[str, Any], AfterValidator(check_model_kwargs)] = Field(
+        default_factory=dict
+    )
     """Extra top-level request fields sent as they are."""
-    extra_body: dict[str, Any] | None = None
+    extra_body: Annotated[dict[str, Any] | None, AfterValidator(check_extra_body)] = None
     """Sent as the literal `extra_body` JSON key (e.g. `{"google": {"thinking_config":
     {...}}}`), merged with `image_config`. Keys must be snake_case."""
     default_headers: DefaultHeaders = None
@@ -622,34 +604,7 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
         """
         if not isinstance(values, dict):
             return values
-        extra = values.get("model_kwargs", {})
-        if not isinstance(extra, Mapping):
-            return values  # refused by the field's own validation
-        extra = dict(extra)
-        values = dict(values)
-        known = get_pydantic_field_names(cls) | _EXTRA_ALIASES
-        for name in list(values):
-            if name in known:
-                continue
-            if name in extra:
-                msg = f"{name} is given both as an argument and in model_kwargs."
-                raise ValueError(msg)
-            warnings.warn(
-                f"{name} is not a ChatHiAPI parameter: it was moved to model_kwargs and is"
-                " sent as a top-level request field. Pass it in model_kwargs to silence this.",
-                UserWarning,
-                stacklevel=2,
-            )
-            extra[name] = values.pop(name)
-        for name in sorted((known & extra.keys()) - _RESERVED_BODY_KEYS):
-            warnings.warn(
-                f"{name} is a ChatHiAPI parameter; pass it directly rather than in model_kwargs.",
-                UserWarning,
-                stacklevel=2,
-            )
-            values[name] = extra.pop(name)
-        values["model_kwargs"] = extra
-        return values
+        return move_unknown_kwargs(values, get_pydantic_field_names(cls) | _EXTRA_ALIASES)
 
     @model_validator(mode="after")
     def _set_hiapi_version(self) -> ChatHiAPI:
@@ -675,44 +630,6 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
             self.profile = get_profile(self.model_name)
         return self
 
-    @field_validator("image_config", mode="before")
-    @classmethod
-    def _coerce_image_config(cls, value: Any) -> ImageConfig | None:
-        return coerce_image_config(value)
-
-    def __repr_args__(self) -> Any:
-        # Credentials in default_headers are masked wherever the model is shown.
-        for name, value in super().__repr_args__():
-            yield name, masked_headers(value) if name == "default_headers" else value
-
-    @field_validator("model_name", mode="before")
-    @classmethod
-    def _check_model(cls, value: Any) -> Any:
-        return _validate_model(value)
-
-    @field_validator("model_kwargs", mode="after")
-    @classmethod
-    def _check_model_kwargs(cls, value: dict[str, Any]) -> dict[str, Any]:
-        reserved = sorted(_RESERVED_BODY_KEYS & value.keys())
-        if reserved:
-            msg = (
-                f"model_kwargs may not set {reserved}: use the dedicated parameters"
-                " (model, image_config, stop, streaming) instead."
-            )
-            raise ValueError(msg)
-        return value
-
-    @field_validator("stop", mode="before")
-    @classmethod
-    def _check_stop(cls, value: Any) -> Any:
-        return _validate_stop(value)
-
-    @field_validator("extra_body", mode="after")
-    @classmethod
-    def _check_extra_body(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        build_extra_body(None, value)  # raises on camelCase keys the gateway rejects
-        return value
-
     def model_post_init(self, context: Any, /) -> None:
         """Checks `image_config` and `n` against the model once all fields are set."""
         super().model_post_init(context)
@@ -720,6 +637,11 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
         if self.streaming and (self.n or 1) > 1:
             msg = f"n must be 1 when streaming=True; got n={self.n}."
             raise ValueError(msg)
+
+    def __repr_args__(self) -> Any:
+        # Credentials in default_headers are masked wherever the model is shown.
+        for name, value in super().__repr_args__():
+            yield name, masked_headers(value) if name == "default_headers" else value
 
     @property
     def request_timeout(self) -> float | httpx.Timeout | None:
@@ -768,12 +690,11 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
+        image_config = self.image_config
         return {
             "model_name": self.model_name,
             "base_url": self.base_url,
-            "image_config": self.image_config.model_dump(exclude_none=True)
-            if self.image_config
-            else None,
+            "image_config": image_config.model_dump(exclude_none=True) if image_config else None,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "image_route": self.image_route,
@@ -808,43 +729,27 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
         connection set across the process.
         """
         settings = self._connection_settings()
-        client = self._client
-        if client is not None and self._client_settings == settings:
-            return client
-        client = make_client(
-            base_url=self.base_url,
-            api_key=self.api_key,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            retry_read_timeouts=self.retry_read_timeouts,
-            adaptive_rate_limit=self.adaptive_rate_limit,
-            limits=self.limits,
-            default_headers=self.default_headers,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-            default_query=self.default_query,
-            proxy=self.proxy,
-            allowed_download_hosts=download_hosts(self.allowed_download_hosts),
-        )
-        self._client, self._client_settings = client, settings
-        return client
+        if self._client is None or self._client_settings != settings:
+            self._client, self._client_settings = make_client(**dict(settings)), settings
+        return self._client
 
-    def _connection_settings(self) -> tuple[Any, ...]:
+    def _connection_settings(self) -> tuple[tuple[str, Any], ...]:
         """Everything `client` is built from, as a snapshot (dicts copied) to compare."""
+        headers, query = self.default_headers, self.default_query
         return (
-            self.base_url,
-            self.api_key,
-            self.timeout,
-            self.max_retries,
-            self.retry_read_timeouts,
-            dict(self.default_headers) if self.default_headers is not None else None,
-            self.http_client,
-            self.http_async_client,
-            self.adaptive_rate_limit,
-            copy.deepcopy(self.default_query) if self.default_query else self.default_query,
-            self.proxy,
-            self.limits,
-            download_hosts(self.allowed_download_hosts),
+            ("base_url", self.base_url),
+            ("api_key", self.api_key),
+            ("timeout", self.timeout),
+            ("max_retries", self.max_retries),
+            ("retry_read_timeouts", self.retry_read_timeouts),
+            ("default_headers", dict(headers) if headers is not None else None),
+            ("http_client", self.http_client),
+            ("http_async_client", self.http_async_client),
+            ("adaptive_rate_limit", self.adaptive_rate_limit),
+            ("default_query", copy.deepcopy(query) if query else query),
+            ("proxy", self.proxy),
+            ("limits", self.limits),
+            ("allowed_download_hosts", download_hosts(self.allowed_download_hosts)),
         )
 
     def _release_connection(self) -> HiAPIClient | None:
@@ -869,318 +774,108 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
             raise TypeError(msg)
         return without_private(super().__getstate__(), "_client", "_client_settings")
 
-    # ----------------------------------------------------------------- request building
-
-    def _build_request(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None,
-        *,
-        stream: bool,
-        stream_usage: bool | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """Builds the JSON body; validates everything before any request is sent."""
-        call = {k: v for k, v in kwargs.items() if k not in _INTERNAL_KWARGS}
-        model = _validate_model(call.pop("model", None) or self.model_name)
-        override = coerce_image_config(call.pop("image_config", None))
-        # The model's image defaults belong to image models: a per-call text model must
-        # not receive them (the typed config nor an image_config in the model's extra_body).
-        defaults_apply = model == self.model_name or is_image_model(model)
-        image_config = merge_image_config(self.image_config if defaults_apply else None, override)
-        check_image_size_for_model(image_config, model)
-        check_chat_aspect_ratio(image_config)
-        call_extra = call.pop("extra_body", None)
-        if call_extra is not None and not isinstance(call_extra, Mapping):
-            msg = f"extra_body must be a dict, got {type(call_extra).__name__}."
-            raise TypeError(msg)
-        # An extra_body in model_kwargs (a ChatOpenAI habit) is merged and checked too.
-        model_extra = _merge_dicts(self.model_kwargs.get("extra_body"), self.extra_body)
-        if not defaults_apply:
-            model_extra = _without_image_config(model_extra)
-        user_extra = _merge_dicts(model_extra, call_extra)
-        if "tool_choice" in call:
-            call["tool_choice"] = _format_tool_choice(call["tool_choice"], call.get("tools") or [])
-        body: dict[str, Any] = {"model": model, "messages": messages_to_wire(messages)}
-        for name in _BODY_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                body[name] = value
-        stop_sequences = _validate_stop(stop if stop is not None else self.stop)
-        if stop_sequences:
-            body["stop"] = stop_sequences
-        body.update({k: v for k, v in self.model_kwargs.items() if k != "extra_body"})
-        body.update(call)
-        extra_body = build_extra_body(image_config, user_extra)
-        if extra_body:
-            body["extra_body"] = extra_body
-        body["stream"] = stream
-        if stream:
-            if (body.get("n") or 1) != 1:
-                msg = f"n must be 1 when streaming; got n={body['n']}."
-                raise ValueError(msg)
-            body["stream_options"] = self._stream_options(stream_usage, body.get("stream_options"))
-        return body
-
-    def _stream_options(self, stream_usage: bool | None, given: Any) -> dict[str, Any]:
-        """`stream_options` with `include_usage` decided like `ChatOpenAI` does.
-
-        Precedence: the call's `stream_usage`, then `include_usage` in a `stream_options`
-        given per call or in `model_kwargs`, then the `stream_usage` field. `False` is
-        sent explicitly: the gateway sends the usage chunk unless told not to.
-        """
-        options = dict(given) if isinstance(given, Mapping) else {}
-        include = options.get("include_usage")
-        if isinstance(stream_usage, bool):
-            include = stream_usage
-        elif not isinstance(include, bool):
-            include = self.stream_usage
-        options["include_usage"] = include
-        return options
-
     # ----------------------------------------------------------------- generation
+    # Each route's work is pure (`_chat_request`, `_image_route`, `_task_route`); these
+    # methods only send. `ChatAttempt` swallows the one chat error that moves to tasks.
 
     def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
+        self, messages: Messages, stop: Stop = None, run_manager: SyncRun = None, **kwargs: Any
     ) -> ChatResult:
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
-        plan = self._plan_route(kwargs)
-        if plan.route == "chat":
-            body = self._build_request(messages, stop, stream=False, **self._chat_kwargs(kwargs))
-            try:
+        with (attempt := start_attempt(self, kwargs)):
+            if attempt.on_chat:
+                body = self._body(attempt, messages, stop, kwargs, stream=False)
                 return reply_to_result(self.client.request_json("POST", CHAT_PATH, body))
-            except HiAPIError as exc:
-                if not self._falls_back(plan, exc, kwargs):
-                    raise
-        return _task_result(self._run_task(messages, stop, run_manager, kwargs))
+        return task_result(self._run_task(messages, stop, run_manager, kwargs))
 
     async def _agenerate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
+        self, messages: Messages, stop: Stop = None, run_manager: AsyncRun = None, **kwargs: Any
     ) -> ChatResult:
         if self.streaming:
-            chunks = [c async for c in self._astream(messages, stop, run_manager, **kwargs)]
-            return generate_from_stream(iter(chunks))
-        plan = self._plan_route(kwargs)
-        if plan.route == "chat":
-            body = self._build_request(messages, stop, stream=False, **self._chat_kwargs(kwargs))
-            try:
+            return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+        with (attempt := start_attempt(self, kwargs)):
+            if attempt.on_chat:
+                body = self._body(attempt, messages, stop, kwargs, stream=False)
                 return reply_to_result(await self.client.arequest_json("POST", CHAT_PATH, body))
-            except HiAPIError as exc:
-                if not self._falls_back(plan, exc, kwargs):
-                    raise
-        return _task_result(await self._arun_task(messages, stop, run_manager, kwargs))
+        return task_result(await self._arun_task(messages, stop, run_manager, kwargs))
 
     def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        *,
-        stream_usage: bool | None = None,
-        **kwargs: Any,
+        self, messages: Messages, stop: Stop = None, run_manager: SyncRun = None, **kwargs: Any
     ) -> Iterator[ChatGenerationChunk]:
-        plan = self._plan_route(kwargs)
-        if plan.route == "chat":
-            body = self._build_request(
-                messages, stop, stream=True, stream_usage=stream_usage, **self._chat_kwargs(kwargs)
-            )
-            assembler = StreamAssembler()
-            started = False
-            try:
+        attempt, assembler = start_attempt(self, kwargs), StreamAssembler()
+        if attempt.on_chat:
+            body = self._body(attempt, messages, stop, kwargs, stream=True)
+            with attempt.watching(assembler):
                 for event in self.client.stream_events(CHAT_PATH, body):
-                    for chunk in assembler.feed(event):
-                        started = True
-                        yield chunk
-            except StreamError as exc:
-                _add_partial(exc, assembler)
-                raise
-            except HiAPIError as exc:
-                # Only a refusal before any output may move the call to the task route.
-                if started or not self._falls_back(plan, exc, kwargs):
-                    raise
-            else:
+                    yield from assembler.feed(event)
+            if not attempt.fell_back:
                 yield from assembler.finish()
                 return
         # The task route has no partial output: the whole reply is one (last) chunk.
-        message = self._run_task(messages, stop, run_manager, kwargs)
-        yield ChatGenerationChunk(message=message_to_chunk(message))
+        yield task_chunk(self._run_task(messages, stop, run_manager, kwargs))
 
     async def _astream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        *,
-        stream_usage: bool | None = None,
-        **kwargs: Any,
+        self, messages: Messages, stop: Stop = None, run_manager: AsyncRun = None, **kwargs: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
-        plan = self._plan_route(kwargs)
-        if plan.route == "chat":
-            body = self._build_request(
-                messages, stop, stream=True, stream_usage=stream_usage, **self._chat_kwargs(kwargs)
-            )
-            assembler = StreamAssembler()
-            started = False
-            try:
-                async for event in self.client.astream_events(CHAT_PATH, body):
-                    for chunk in assembler.feed(event):
-                        started = True
-                        yield chunk
-            except StreamError as exc:
-                _add_partial(exc, assembler)
-                raise
-            except HiAPIError as exc:
-                if started or not self._falls_back(plan, exc, kwargs):
-                    raise
-            else:
-                for chunk in assembler.finish():
+        attempt, assembler = start_attempt(self, kwargs), StreamAssembler()
+        if not attempt.on_chat:
+            yield task_chunk(await self._arun_task(messages, stop, run_manager, kwargs))
+            return
+        body = self._body(attempt, messages, stop, kwargs, stream=True)
+        with attempt.watching(assembler):
+            async for event in self.client.astream_events(CHAT_PATH, body):
+                for chunk in assembler.feed(event):
                     yield chunk
-                return
-        message = await self._arun_task(messages, stop, run_manager, kwargs)
-        yield ChatGenerationChunk(message=message_to_chunk(message))
+        if attempt.fell_back:
+            yield task_chunk(await self._arun_task(messages, stop, run_manager, kwargs))
+            return
+        for chunk in assembler.finish():
+            yield chunk
 
-    # ----------------------------------------------------------------- image routes
-
-    # The task route's modules (the catalogue's schemas above all) load on first use:
-    # `import langchain_hiapi` stays fast for chat-only users.
-
-    def _call_model(self, kwargs: Mapping[str, Any]) -> str:
-        return _validate_model(kwargs.get("model") or self.model_name)
-
-    def _chat_kwargs(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        """The call's chat arguments: route options removed, the chat id of the model.
-
-        A catalogue model documented on chat under another id (`gpt-image-2/text-to-image`
-        is `gpt-image-2` there) is sent under that id.
-        """
-        call = {k: v for k, v in kwargs.items() if k not in _ROUTE_KWARGS}
-        model = self._call_model(kwargs)
-        info = _lookup(model)
-        if info is not None and "chat" in info.served_on and info.id_for("chat") != model:
-            call["model"] = info.id_for("chat")
-        return call
-
-    def _plan_route(self, kwargs: Mapping[str, Any]) -> RoutePlan:
-        """Chooses chat or tasks for one call (pure, before anything is sent)."""
-        requested = check_image_route(kwargs.get("image_route") or self.image_route)
-        model = self._call_model(kwargs)
-        override = coerce_image_config(kwargs.get("image_config"))
-        config = merge_image_config(self.image_config, override)
-        info = _lookup(model)
-        remembered = ROUTE_MEMORY.get(self.base_url, info.id if info else model)
-        return plan_route(
-            requested, info, remembered, aspect_ratio=config.aspect_ratio if config else None
-        )
-
-    def _falls_back(self, plan: RoutePlan, error: HiAPIError, kwargs: Mapping[str, Any]) -> bool:
-        """Whether a chat error moves the call to the task route (and remembers that)."""
-        if not (plan.fallback and chat_refuses_model(error)):
-            return False
-        model = self._call_model(kwargs)
-        info = _lookup(model)
-        ROUTE_MEMORY.remember_fallback(self.base_url, info.id if info else model)
-        return True
-
-    def _task_request(
-        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: Mapping[str, Any]
-    ) -> CreateRequest:
-        """Checks a task-route call and builds its create request, before any request."""
-        from langchain_hiapi._task_route import build_task_request
-
-        call = {k: v for k, v in kwargs.items() if k not in _INTERNAL_KWARGS}
-        unsupported = sorted(set(call) - _TASK_KWARGS)
-        if unsupported:
-            msg = (
-                f"{unsupported} cannot be sent on the task route (image_route='tasks'), which"
-                " takes a prompt, images, image_config and task_input only; use"
-                " image_route='chat' for tools and sampling options."
-            )
-            raise ValueError(msg)
-        ignored = [name for name in _BODY_FIELDS if getattr(self, name) is not None]
-        ignored += ["stop"] if (stop or self.stop) else []
-        ignored += ["model_kwargs"] if self.model_kwargs else []
-        ignored += ["extra_body"] if self.extra_body else []
-        if ignored:
-            warnings.warn(
-                f"{ignored} are chat-completions options and are not used on the task route.",
-                UserWarning,
-                stacklevel=4,
-            )
-        override = coerce_image_config(call.get("image_config"))
-        call_input = call.get("task_input")
-        if call_input is not None and not isinstance(call_input, Mapping):
-            msg = f"task_input must be a dict, got {type(call_input).__name__}."
-            raise TypeError(msg)
-        return build_task_request(
-            messages,
-            model=self._call_model(call),
-            image_config=merge_image_config(self.image_config, override),
-            task_input={**(self.task_input or {}), **(call_input or {})},
-            now=time.time(),
-        )
-
-    def _task_schedule(self) -> PollSchedule:
-        from langchain_hiapi._task_flows import POLL_MAX, PollSchedule
-
-        return PollSchedule(self.task_poll_interval, max(POLL_MAX, self.task_poll_interval))
-
-    def _run_task(
+    def _body(
         self,
-        messages: list[BaseMessage],
-        stop: list[str] | None,
-        run_manager: CallbackManagerForLLMRun | None,
-        kwargs: Mapping[str, Any],
-    ) -> AIMessage:
-        from langchain_hiapi._task_route import read_downloads, task_flow
+        attempt: ChatAttempt,
+        messages: Messages,
+        stop: Stop,
+        kwargs: Kw,
+        *,
+        stream: bool,
+    ) -> dict[str, Any]:
+        """The chat body of one call (the call's `stream_usage=` counts when streaming)."""
+        usage = kwargs.get("stream_usage")
+        call = attempt.chat_kwargs(kwargs)
+        return build_chat_body(self, messages, stop, call, stream=stream, stream_usage=usage)
 
-        request = self._task_request(messages, stop, kwargs)
-        with tempfile.TemporaryDirectory(prefix="hiapi-task-") as tmp:
-            flow = task_flow(
-                request,
-                timeout=self.task_timeout,
-                download_dir=tmp if self.download_images else None,
-                on_update=task_reporter(run_manager),
-                schedule=self._task_schedule(),
-                max_bytes=self.client.limits.max_image_download_bytes,
-            )
-            run = run_sync(flow, self.client)
-            downloads = read_downloads(run)
-        return task_to_message(run.task, downloads=downloads)
+    def _run_task(self, messages: Messages, stop: Stop, run: SyncRun, kwargs: Kw) -> AIMessage:
+        from langchain_hiapi._task_route import (
+            TEMP_PREFIX,
+            chat_task_request,
+            read_downloads,
+            task_flow,
+        )
+
+        request = chat_task_request(self, messages, stop, kwargs)
+        with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
+            done = run_sync(task_flow(self, request, tmp, task_reporter(run)), self.client)
+            return task_to_message(done.task, downloads=read_downloads(done))
 
     async def _arun_task(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None,
-        run_manager: AsyncCallbackManagerForLLMRun | None,
-        kwargs: Mapping[str, Any],
+        self, messages: Messages, stop: Stop, run: AsyncRun, kwargs: Kw
     ) -> AIMessage:
-        from langchain_hiapi._task_route import read_downloads, task_flow
+        from langchain_hiapi._task_route import (
+            async_temp_dir,
+            chat_task_request,
+            read_downloads,
+            task_flow,
+        )
 
-        request = self._task_request(messages, stop, kwargs)
-        tmp = await asyncio.to_thread(tempfile.mkdtemp, prefix="hiapi-task-")
-        try:
-            flow = task_flow(
-                request,
-                timeout=self.task_timeout,
-                download_dir=tmp if self.download_images else None,
-                on_update=async_task_reporter(run_manager),
-                schedule=self._task_schedule(),
-                max_bytes=self.client.limits.max_image_download_bytes,
-            )
-            run = await run_async(flow, self.client)
-            downloads = await asyncio.to_thread(read_downloads, run)
-        finally:
-            await asyncio.to_thread(shutil.rmtree, tmp, True)
-        return task_to_message(run.task, downloads=downloads)
+        request = chat_task_request(self, messages, stop, kwargs)
+        async with async_temp_dir() as tmp:
+            flow = task_flow(self, request, tmp, async_task_reporter(run))
+            done = await run_async(flow, self.client)
+            downloads = await asyncio.to_thread(read_downloads, done)
+        return task_to_message(done.task, downloads=downloads)
 
     # ----------------------------------------------------------------- tools
 
@@ -1208,7 +903,7 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
         """
         formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
         if tool_choice is not None and tool_choice is not False:
-            kwargs["tool_choice"] = _format_tool_choice(tool_choice, formatted)
+            kwargs["tool_choice"] = format_tool_choice(tool_choice, formatted)
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
         return super().bind(tools=formatted, **kwargs)
@@ -1217,7 +912,7 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: Literal["function_calling", "json_mode", "json_schema"] = "json_schema",
+        method: StructuredMethod = "json_schema",
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
@@ -1242,187 +937,6 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
         if kwargs:
             msg = f"Unsupported with_structured_output arguments: {sorted(kwargs)}"
             raise ValueError(msg)
-        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        parser: OutputParserLike[Any]
-        if method == "function_calling":
-            if schema is None:
-                msg = "schema must be given for method='function_calling'."
-                raise ValueError(msg)
-            tool = convert_to_openai_tool(schema, strict=strict)
-            tool_name = tool["function"]["name"]
-            llm = self.bind_tools(
-                [schema],
-                tool_choice=tool_name,
-                strict=strict,
-                parallel_tool_calls=False,
-                ls_structured_output_format={"kwargs": {"method": method}, "schema": tool},
-            )
-            if is_pydantic:
-                parser = PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
-            else:
-                parser = JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
-        elif method == "json_schema":
-            if schema is None:
-                msg = "schema must be given for method='json_schema'."
-                raise ValueError(msg)
-            json_schema = convert_to_json_schema(schema)
-            response_format: dict[str, Any] = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": json_schema.get("title", "output"),
-                    "schema": json_schema,
-                },
-            }
-            if strict is not None:
-                response_format["json_schema"]["strict"] = strict
-            llm = self.bind(
-                response_format=response_format,
-                ls_structured_output_format={"kwargs": {"method": method}, "schema": json_schema},
-            )
-            parser = _text_parser(schema)
-        elif method == "json_mode":
-            llm = self.bind(
-                response_format={"type": "json_object"},
-                ls_structured_output_format={
-                    "kwargs": {"method": method},
-                    "schema": convert_to_json_schema(schema) if schema is not None else None,
-                },
-            )
-            parser = _text_parser(schema)
-        else:
-            msg = (
-                f"method must be one of 'json_schema', 'function_calling', 'json_mode';"
-                f" got {method!r}."
-            )
-            raise ValueError(msg)
-
-        if not include_raw:
-            return llm | parser
-        parser_with_fallback = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-        ).with_fallbacks(
-            [RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error"
+        return structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict
         )
-        return RunnableMap(raw=llm) | parser_with_fallback
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _lookup(model: str) -> ModelInfo | None:
-    from langchain_hiapi.catalogue import lookup
-
-    return lookup(model)
-
-
-def _task_result(message: AIMessage) -> ChatResult:
-    generation_info = {"finish_reason": message.response_metadata.get("finish_reason")}
-    llm_output = {"model_name": message.response_metadata.get("model_name"), "id": message.id}
-    return ChatResult(
-        generations=[ChatGeneration(message=message, generation_info=generation_info)],
-        llm_output=llm_output,
-    )
-
-
-def _validate_model(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        msg = f"model must be a non-empty HiAPI model id such as 'Nano-Banana'; got {value!r}."
-        raise ValueError(msg)
-    return value
-
-
-def check_chat_aspect_ratio(config: ImageConfig | None) -> None:
-    """Refuses `aspect_ratio="auto"` on the chat route, before anything is sent.
-
-    Gemini (behind the chat route) has no `auto`; only the task API's model schemas do.
-
-    Raises:
-        ValueError: The aspect ratio is `"auto"`.
-    """
-    if config is not None and config.aspect_ratio == "auto":
-        allowed = ", ".join(r for r in ASPECT_RATIOS if r != "auto")
-        msg = (
-            "image_config.aspect_ratio: 'auto' is only available on the task route"
-            " (image_route='tasks', for models whose task schema allows it); the chat route"
-            f" has no 'auto'. Omit aspect_ratio to let the model choose, or use one of: {allowed}"
-        )
-        raise ValueError(msg)
-
-
-def _validate_stop(value: Any) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-        msg = f"stop must be a string or a list of strings, got {value!r}."
-        raise TypeError(msg)
-    if len(value) > MAX_STOP_SEQUENCES:
-        msg = f"stop accepts at most {MAX_STOP_SEQUENCES} sequences; got {len(value)}."
-        raise ValueError(msg)
-    return value
-
-
-def _merge_dicts(
-    base: Mapping[str, Any] | None, override: Mapping[str, Any] | None
-) -> dict[str, Any] | None:
-    """Deep-merges two optional dicts (override wins) without mutating either."""
-    if base is None and override is None:
-        return None
-    merged: dict[str, Any] = dict(base or {})
-    for key, value in (override or {}).items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge_dicts(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _without_image_config(extra: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A copy of `extra` without `google.image_config` (image options of the model)."""
-    google = extra.get("google") if extra else None
-    if extra is None or not isinstance(google, Mapping) or "image_config" not in google:
-        return extra
-    rest = {key: value for key, value in google.items() if key != "image_config"}
-    without = {key: value for key, value in extra.items() if key != "google"}
-    return {**without, "google": rest} if rest else without
-
-
-def _format_tool_choice(
-    tool_choice: dict[str, Any] | str | bool, tools: list[dict[str, Any]]
-) -> dict[str, Any] | str:
-    if isinstance(tool_choice, dict):
-        return tool_choice
-    if tool_choice is True:
-        if len(tools) != 1:
-            msg = f"tool_choice=True needs exactly one tool; got {len(tools)}."
-            raise ValueError(msg)
-        return {"type": "function", "function": {"name": tools[0]["function"]["name"]}}
-    if isinstance(tool_choice, str):
-        if tool_choice == "any":
-            return "required"
-        if tool_choice in _TOOL_CHOICE_KEYWORDS:
-            return tool_choice
-        names = [t.get("function", {}).get("name") for t in tools if isinstance(t, Mapping)]
-        if tool_choice not in names:
-            msg = (
-                f"tool_choice {tool_choice!r} is not one of the bound tools {names} nor one of"
-                " 'auto', 'none', 'required', 'any'."
-            )
-            raise ValueError(msg)
-        return {"type": "function", "function": {"name": tool_choice}}
-    msg = f"tool_choice must be a str, bool or dict; got {type(tool_choice).__name__}."
-    raise TypeError(msg)
-
-
-def _text_parser(schema: dict[str, Any] | type | None) -> OutputParserLike[Any]:
-    """Parses a JSON text reply into the pydantic class, or a dict for other schemas."""
-    if isinstance(schema, type) and is_basemodel_subclass(schema):
-        return PydanticOutputParser(pydantic_object=cast("type[BaseModel]", schema))
-    return JsonOutputParser()
-
-
-def _add_partial(exc: StreamError, assembler: StreamAssembler) -> None:
-    # The client knows the stream broke; only the assembler knows what text had arrived.
-    if not exc.partial_text:
-        exc.partial_text = assembler.partial_text

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from langchain_hiapi._convert import reply_to_result
+from langchain_hiapi._reply import reply_to_result
 from langchain_hiapi._stream import StreamAssembler
 from langchain_hiapi.errors import HiAPIError
 

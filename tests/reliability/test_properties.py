@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from langchain_hiapi import ChatHiAPI
-from langchain_hiapi._convert import BlockIds, messages_to_wire, text_to_content
+from langchain_hiapi._convert import messages_to_wire
 from langchain_hiapi._markdown_media import DataURIPart, split_data_uris
+from langchain_hiapi._reply import BlockIds, text_to_content
 from langchain_hiapi.errors import StreamError
 
 FAST = settings(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessageChunk
 
-from langchain_hiapi._convert import reply_to_message
+from langchain_hiapi._reply import reply_to_message
 from langchain_hiapi._stream import StreamAssembler
 from langchain_hiapi.errors import BadRequestError, PromptBlockedError, StreamError
 from tests._support.wire import chat_reply, markdown_image, png_b64, stream_events
