@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from langchain_hiapi._image_route import (
+    ROUTE_MEMORY,
+    ChatAttempt,
     RouteMemory,
     RoutePlan,
     chat_refuses_model,
@@ -20,6 +23,7 @@ from langchain_hiapi.errors import (
     ModelNotFoundError,
     NotFoundError,
     RateLimitError,
+    StreamError,
     error_from_response,
 )
 
@@ -113,3 +117,97 @@ def test_route_memory_is_per_base_url_and_model_and_logs_once(
     assert "Nano-Banana" in logged[0].getMessage()
     memory.clear()
     assert memory.get("http://a/v1", "Nano-Banana") is None
+
+
+# ------------------------------------------------------------------ one call's chat attempt
+
+
+class _Stream:
+    """What an attempt reads from the stream it watches."""
+
+    def __init__(self, *, started: bool, partial_text: str = "") -> None:
+        self.started = started
+        self.partial_text = partial_text
+
+
+def _attempt(plan: RoutePlan, memory_base: str = "http://127.0.0.1:9/v1") -> ChatAttempt:
+    return ChatAttempt(plan, memory_base, "Nano-Banana-Pro", None)
+
+
+@pytest.fixture
+def clean_memory() -> Iterator[None]:
+    ROUTE_MEMORY.clear()
+    yield
+    ROUTE_MEMORY.clear()
+
+
+@pytest.mark.usefixtures("clean_memory")
+def test_attempt_swallows_a_refusal_and_remembers_the_fallback() -> None:
+    attempt = _attempt(RoutePlan("chat", fallback=True))
+    with attempt:
+        raise ModelNotFoundError("no channel", status_code=503, code="model_not_found")
+    assert attempt.fell_back
+    assert ROUTE_MEMORY.get("http://127.0.0.1:9/v1", "Nano-Banana-Pro") == "tasks"
+
+
+@pytest.mark.usefixtures("clean_memory")
+@pytest.mark.parametrize(
+    ("plan", "error", "stream"),
+    [
+        # No fallback planned: the refusal is the caller's error.
+        (RoutePlan("chat"), ModelNotFoundError("no", status_code=503), None),
+        # An error that may have been billed never moves the call.
+        (RoutePlan("chat", fallback=True), RateLimitError("slow", status_code=429), None),
+        # Output had started: the call cannot move any more.
+        (
+            RoutePlan("chat", fallback=True),
+            ModelNotFoundError("no", status_code=503),
+            _Stream(started=True),
+        ),
+    ],
+)
+def test_attempt_passes_every_other_error(
+    plan: RoutePlan, error: Exception, stream: _Stream | None
+) -> None:
+    attempt = _attempt(plan)
+    if stream is not None:
+        attempt.watching(stream)  # type: ignore[arg-type]
+    with pytest.raises(type(error)), attempt:
+        raise error
+    assert not attempt.fell_back
+    assert ROUTE_MEMORY.get("http://127.0.0.1:9/v1", "Nano-Banana-Pro") is None
+
+
+def test_attempt_passes_non_hiapi_errors() -> None:
+    attempt = _attempt(RoutePlan("chat", fallback=True))
+    with pytest.raises(ValueError, match="bad option"), attempt:
+        raise ValueError("bad option")
+    assert not attempt.fell_back
+
+
+def test_attempt_gives_a_broken_stream_its_partial_text() -> None:
+    attempt = _attempt(RoutePlan("chat", fallback=True))
+    attempt.watching(_Stream(started=False, partial_text="Once upon"))  # type: ignore[arg-type]
+    with pytest.raises(StreamError) as caught, attempt:
+        raise StreamError("stream ended early")
+    assert caught.value.partial_text == "Once upon"
+    assert not attempt.fell_back
+    kept = _attempt(RoutePlan("chat")).watching(_Stream(started=True, partial_text="x"))  # type: ignore[arg-type]
+    with pytest.raises(StreamError) as caught, kept:
+        raise StreamError("cut", partial_text="the client's own")
+    assert caught.value.partial_text == "the client's own"
+
+
+def test_attempt_chat_kwargs_drop_route_options_and_use_the_chat_id() -> None:
+    from langchain_hiapi.catalogue import lookup
+
+    info = lookup("gpt-image-2/text-to-image")
+    assert info is not None
+    attempt = ChatAttempt(RoutePlan("chat"), "http://127.0.0.1:9/v1", info.id, info)
+    call = attempt.chat_kwargs({"image_route": "chat", "task_input": {}, "temperature": 0})
+    assert call == {"temperature": 0, "model": info.id_for("chat")}
+    assert info.id_for("chat") != info.id
+    plain = ChatAttempt(RoutePlan("chat"), "http://127.0.0.1:9/v1", "gpt-4o-mini", None)
+    assert plain.chat_kwargs({"temperature": 0}) == {"temperature": 0}
+    assert plain.on_chat
+    assert not ChatAttempt(RoutePlan("tasks"), "u", "m", None).on_chat
