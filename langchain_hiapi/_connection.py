@@ -14,7 +14,7 @@ from typing import Annotated, Any, Protocol
 
 import httpx
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BeforeValidator, Field, PlainSerializer, SecretStr
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, PrivateAttr, SecretStr
 
 from langchain_hiapi._client import (
     DEFAULT_BASE_URL,
@@ -171,6 +171,43 @@ class ConnectionOwner(ContextManaged):
         owned = self._release_connection()
         if owned is not None:
             await owned.aclose()
+
+
+class PooledClient(BaseModel, ConnectionOwner):
+    """A pydantic model whose `client` is built from its fields (`_client_options`).
+
+    It holds settings, not sockets: copies and unpickled objects build their own client,
+    and clients with the same settings share one connection pool across the process.
+    """
+
+    _client: HiAPIClient | None = PrivateAttr(default=None)
+    _client_settings: tuple[tuple[str, Any], ...] | None = PrivateAttr(default=None)
+
+    def _client_options(self) -> tuple[tuple[str, Any], ...]:
+        """`make_client`'s arguments as `(name, value)` pairs, compared on every request."""
+        raise NotImplementedError
+
+    @property
+    def client(self) -> HiAPIClient:
+        """The HTTP client for the current connection settings.
+
+        Derived from the fields on every call (cheaply: it is rebuilt only when a
+        connection setting changed), so `model_copy(update=...)` and attribute assignment
+        take effect on the next request. Clients with the same settings share one pooled
+        connection set across the process.
+        """
+        settings = self._client_options()
+        if self._client is None or self._client_settings != settings:
+            self._client, self._client_settings = make_client(**dict(settings)), settings
+        return self._client
+
+    def _release_connection(self) -> HiAPIClient | None:
+        # The next request leases the pool again (the object stays usable after close).
+        client, self._client = self._client, None
+        return client
+
+    def __getstate__(self) -> dict[Any, Any]:
+        return without_private(super().__getstate__(), "_client", "_client_settings")
 
 
 def without_private(state: dict[Any, Any], *names: str) -> dict[Any, Any]:

@@ -30,7 +30,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PrivateAttr,
     model_validator,
 )
 
@@ -47,19 +46,17 @@ from langchain_hiapi._chat_request import (
     validate_model,
     validate_stop,
 )
-from langchain_hiapi._client import DEFAULT_TIMEOUT, HiAPIClient
+from langchain_hiapi._client import DEFAULT_TIMEOUT
 from langchain_hiapi._connection import (
     ApiKey,
     BaseUrl,
-    ConnectionOwner,
     DefaultHeaders,
+    PooledClient,
     Timeout,
     api_key_field,
     base_url_field,
     download_hosts,
-    make_client,
     max_retries_field,
-    without_private,
 )
 from langchain_hiapi._events import async_task_reporter, task_reporter
 from langchain_hiapi._flows import run_async, run_sync
@@ -103,7 +100,7 @@ SyncRun = CallbackManagerForLLMRun | None
 AsyncRun = AsyncCallbackManagerForLLMRun | None
 
 
-class ChatHiAPI(BaseChatModel, ConnectionOwner):
+class ChatHiAPI(BaseChatModel, PooledClient):
     """HiAPI chat model: text, tool calling, structured output and generated images.
 
     Speaks HiAPI's OpenAI-compatible `/v1/chat/completions` and, for image models, its task
@@ -589,9 +586,6 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
     proxy: str | None = Field(default=None, repr=False)
     """Proxy URL for HiAPI connections (httpx also honours `HTTPS_PROXY` by default)."""
 
-    _client: HiAPIClient | None = PrivateAttr(default=None)
-    _client_settings: tuple[Any, ...] | None = PrivateAttr(default=None)
-
     @model_validator(mode="before")
     @classmethod
     def build_extra(cls, values: Any) -> Any:
@@ -719,21 +713,7 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
 
     # ----------------------------------------------------------------- HTTP
 
-    @property
-    def client(self) -> HiAPIClient:
-        """The HTTP client for the current connection settings.
-
-        Derived from the fields on every call (cheaply: it is rebuilt only when a
-        connection setting changed), so `model_copy(update=...)` and attribute assignment
-        take effect on the next request. Clients with the same settings share one pooled
-        connection set across the process.
-        """
-        settings = self._connection_settings()
-        if self._client is None or self._client_settings != settings:
-            self._client, self._client_settings = make_client(**dict(settings)), settings
-        return self._client
-
-    def _connection_settings(self) -> tuple[tuple[str, Any], ...]:
+    def _client_options(self) -> tuple[tuple[str, Any], ...]:
         """Everything `client` is built from, as a snapshot (dicts copied) to compare."""
         headers, query = self.default_headers, self.default_query
         return (
@@ -752,11 +732,6 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
             ("allowed_download_hosts", download_hosts(self.allowed_download_hosts)),
         )
 
-    def _release_connection(self) -> HiAPIClient | None:
-        # The next request leases the pool again (the model stays usable after close).
-        client, self._client = self._client, None
-        return client
-
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> ChatHiAPI:
         # Your own httpx clients are shared by copies, never copied (they hold sockets).
         memo = {} if memo is None else memo
@@ -772,7 +747,7 @@ class ChatHiAPI(BaseChatModel, ConnectionOwner):
                 " (an httpx client holds sockets and locks); pass connection settings instead"
             )
             raise TypeError(msg)
-        return without_private(super().__getstate__(), "_client", "_client_settings")
+        return super().__getstate__()
 
     # ----------------------------------------------------------------- generation
     # Each route's work is pure (`_chat_request`, `_image_route`, `_task_route`); these

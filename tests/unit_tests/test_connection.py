@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 import warnings
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from langchain_hiapi._connection import (
     BaseUrl,
     ConnectionOwner,
     DefaultHeaders,
+    PooledClient,
     Timeout,
     api_key_field,
     base_url_field,
@@ -208,3 +211,41 @@ def test_without_private_resets_only_the_named_attributes() -> None:
     assert cleared["__pydantic_private__"] == {"_client": None, "_x": 2, "_settings": None}
     assert cleared["__dict__"] == {"a": 1}
     assert state["__pydantic_private__"]["_client"] is not None  # the original is untouched
+
+
+class _Pooled(PooledClient):
+    """A minimal `PooledClient`: its settings are its fields."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    base_url: str = "http://127.0.0.1:9/v1"
+    max_retries: int = 1
+
+    def _client_options(self) -> tuple[tuple[str, Any], ...]:
+        return (
+            ("base_url", self.base_url),
+            ("api_key", SecretStr("k")),
+            ("timeout", 5.0),
+            ("max_retries", self.max_retries),
+        )
+
+
+def test_pooled_client_is_rebuilt_only_when_a_setting_changes() -> None:
+    owner = _Pooled()
+    first = owner.client
+    assert owner.client is first
+    owner.max_retries = 3
+    rebuilt = owner.client
+    assert rebuilt is not first
+    assert rebuilt.retry_policy.max_retries == 3
+
+
+def test_pooled_client_close_forgets_the_client_and_pickles_without_it() -> None:
+    owner = _Pooled()
+    client = owner.client
+    revived = pickle.loads(pickle.dumps(owner))  # noqa: S301 - our own object
+    assert revived.max_retries == owner.max_retries
+    assert revived.client is not client
+    with owner:
+        pass
+    assert owner.client is not client  # closed, then a fresh lease
