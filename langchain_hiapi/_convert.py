@@ -24,7 +24,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_hiapi._images import split_data_uris
+from langchain_hiapi._markdown_media import split_data_uris
 from langchain_hiapi._media import data_uri
 
 # Standard block types that carry media a user may send to the gateway.

@@ -13,7 +13,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, InvalidToolCall, ToolCall
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from langchain_hiapi._images import DataURIPart, split_data_uris
+from langchain_hiapi._markdown_media import DataURIPart, split_data_uris
 from langchain_hiapi._preview import opt_str, preview
 from langchain_hiapi._tool_calls import parse_tool_calls
 from langchain_hiapi._usage import usage_to_metadata

@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_hiapi._images import DataURIPart, DataURIStreamSplitter
+from langchain_hiapi._markdown_media import DataURIPart, DataURIStreamSplitter
 from langchain_hiapi._preview import preview
 from langchain_hiapi._reply import (
     MODEL_PROVIDER,
