@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import httpx
 from langchain_core.utils import from_env, secret_from_env
@@ -31,6 +31,9 @@ from langchain_hiapi._secrets import (
 )
 from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 from langchain_hiapi.timeouts import HiAPITimeout
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 API_KEY_ENV = "HIAPI_API_KEY"
 BASE_URL_ENVS = ("HIAPI_BASE_URL", "HIAPI_API_BASE")
@@ -206,7 +209,26 @@ class PooledClient(BaseModel, ConnectionOwner):
         client, self._client = self._client, None
         return client
 
+    def _own_http_clients(self) -> list[Any]:
+        """The caller's own httpx clients (`http_client`, `http_async_client`) if given."""
+        found = (getattr(self, name, None) for name in ("http_client", "http_async_client"))
+        return [client for client in found if client is not None]
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        # Your own httpx clients are shared by copies, never copied (they hold sockets).
+        memo = {} if memo is None else memo
+        for shared in self._own_http_clients():
+            memo.setdefault(id(shared), shared)
+        return super().__deepcopy__(memo)
+
     def __getstate__(self) -> dict[Any, Any]:
+        if self._own_http_clients():
+            msg = (
+                f"a {type(self).__name__} with your own http_client / http_async_client cannot"
+                " be pickled (an httpx client holds sockets and locks); pass connection"
+                " settings instead"
+            )
+            raise TypeError(msg)
         return without_private(super().__getstate__(), "_client", "_client_settings")
 
 

@@ -732,23 +732,6 @@ class ChatHiAPI(BaseChatModel, PooledClient):
             ("allowed_download_hosts", download_hosts(self.allowed_download_hosts)),
         )
 
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> ChatHiAPI:
-        # Your own httpx clients are shared by copies, never copied (they hold sockets).
-        memo = {} if memo is None else memo
-        for shared in (self.http_client, self.http_async_client):
-            if shared is not None:
-                memo.setdefault(id(shared), shared)
-        return super().__deepcopy__(memo)
-
-    def __getstate__(self) -> dict[Any, Any]:
-        if self.http_client is not None or self.http_async_client is not None:
-            msg = (
-                "a ChatHiAPI with your own http_client / http_async_client cannot be pickled"
-                " (an httpx client holds sockets and locks); pass connection settings instead"
-            )
-            raise TypeError(msg)
-        return super().__getstate__()
-
     # ----------------------------------------------------------------- generation
     # Each route's work is pure (`_chat_request`, `_image_route`, `_task_route`); these
     # methods only send. `ChatAttempt` swallows the one chat error that moves to tasks.
