@@ -1,11 +1,10 @@
-"""Video generation on the task API: inputs per model, generate_video and the video tool.
+"""Video generation on the task API: generate_video and the video tool (inputs: test_video_input).
 
 Over httpx.MockTransport (no sockets) against the in-memory HiAPI of `tests._support.task_server`.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from langchain_core.messages import ToolMessage
 import langchain_hiapi
 from langchain_hiapi import (
     AsyncHiAPITasks,
-    GeneratedImage,
     HiAPITasks,
     HiAPIVideoGenerationTool,
     TaskFailedError,
@@ -30,13 +28,7 @@ from langchain_hiapi import (
     agenerate_video,
     generate_video,
 )
-from langchain_hiapi.video import (
-    DEFAULT_VIDEO_MODEL,
-    VIDEO_MODELS,
-    build_video_input,
-    image_reference,
-    video_args_schema,
-)
+from langchain_hiapi.video import DEFAULT_VIDEO_MODEL, VIDEO_MODELS, video_args_schema
 from tests._support.task_server import CDN, EXPIRE_AT, MP4, FakeHiAPI
 from tests._support.wire import png_bytes
 
@@ -83,60 +75,6 @@ def test_defaults_and_names() -> None:
     assert VideoGenerationError is TaskFailedError
     assert VideoTimeoutError is TaskWaitTimeout
     assert not hasattr(langchain_hiapi, "HiAPIVideoClient")
-
-
-def test_seedance_input_uses_its_own_fields() -> None:
-    assert build_video_input(
-        "a boat", duration=8, aspect_ratio="9:16", resolution="1080p", first_frame=URL
-    ) == {
-        "prompt": "a boat",
-        "duration": 8,
-        "aspect_ratio": "9:16",
-        "resolution": "1080p",
-        "first_frame_url": URL,
-    }
-    assert build_video_input("a boat", reference_images=[URL, URL]) == {
-        "prompt": "a boat",
-        "reference_image_urls": [URL, URL],
-    }
-
-
-def test_kling_image_to_video_takes_the_first_frame_in_its_image_list() -> None:
-    got = build_video_input(None, model="kling-3.0-omni/image-to-video", first_frame=URL)
-    assert got == {"image_urls": [URL]}
-    with pytest.raises(ValueError, match=r"aspect_ratio: model 'kling-3.0-omni/image-to-video'"):
-        build_video_input("x", model="kling-3.0-omni/image-to-video", aspect_ratio="16:9")
-
-
-def test_an_option_the_model_lacks_names_the_model_and_its_fields() -> None:
-    with pytest.raises(ValueError, match=r"first_frame: .*'happyhorse-1-0'.*its fields: aspect"):
-        build_video_input("x", model="happyhorse-1-0", first_frame=URL)
-    with pytest.raises(ValueError, match="reference_images"):
-        build_video_input("x", model="happyhorse-1-0", reference_images=[URL])
-
-
-def test_undocumented_models_pass_everything_through() -> None:
-    got = build_video_input(
-        "x", model="veo-3.1/text-to-video", duration=6, first_frame=URL, extra_input={"a": 1}
-    )
-    assert got == {"prompt": "x", "duration": 6, "first_frame_url": URL, "a": 1}
-
-
-def test_image_reference_forms(tmp_path: Path) -> None:
-    png = png_bytes(2, 2)
-    data_uri = "data:image/png;base64," + base64.b64encode(png).decode()
-    path = tmp_path / "a.png"
-    path.write_bytes(png)
-    assert image_reference(URL) == URL
-    assert image_reference(png) == data_uri
-    assert image_reference(path) == data_uri
-    assert image_reference(GeneratedImage(png, "image/png")) == data_uri
-    with pytest.raises(ValueError, match=r"pass a pathlib\.Path"):
-        image_reference("relative/file.png")
-    with pytest.raises(ValueError, match="PNG, JPEG, GIF or WebP"):
-        image_reference(b"not an image")
-    with pytest.raises(ValueError, match="cannot read"):
-        image_reference(tmp_path / "missing.png")
 
 
 def test_tool_arguments_follow_the_model() -> None:
