@@ -42,13 +42,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from langchain_hiapi.testing import _task_media as media
 from langchain_hiapi.testing._callbacks import CallbackDispatcher
-from langchain_hiapi.testing._task_models import (
-    DEFAULT_ROUTE,
-    InputError,
-    TaskModel,
-    check_input,
-    resolve,
-)
+from langchain_hiapi.testing._task_models import DEFAULT_ROUTE, TaskModel, check_input, resolve
+from langchain_hiapi.testing._task_schema import InputError
 from langchain_hiapi.testing._task_wire import TaskError, invalid, success
 from langchain_hiapi.testing._wire import dumps
 
