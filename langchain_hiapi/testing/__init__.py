@@ -46,7 +46,8 @@ from langchain_hiapi.testing._endpoint import hiapi_or_emulator
 from langchain_hiapi.testing._faults import RecordedRequest, Reply
 from langchain_hiapi.testing._ratelimit import RateLimits
 from langchain_hiapi.testing._server import DEFAULT_API_KEY, HiAPIEmulator
-from langchain_hiapi.testing._tasks import TaskStats, TaskTiming
+from langchain_hiapi.testing._task_timing import TaskTiming
+from langchain_hiapi.testing._tasks import TaskStats
 
 __all__ = [
     "DEFAULT_API_KEY",

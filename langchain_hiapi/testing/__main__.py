@@ -12,7 +12,7 @@ from typing import Literal
 from langchain_hiapi.testing._callbacks import CallbackPolicy
 from langchain_hiapi.testing._ratelimit import RateLimits
 from langchain_hiapi.testing._server import DEFAULT_API_KEY, HiAPIEmulator
-from langchain_hiapi.testing._tasks import TaskTiming
+from langchain_hiapi.testing._task_timing import TaskTiming
 
 
 def _stages(text: str) -> tuple[float, float, float]:

@@ -23,9 +23,10 @@ from langchain_hiapi.testing._images_api import generate as generate_images
 from langchain_hiapi.testing._models import IMAGE_MODELS, model_list
 from langchain_hiapi.testing._ratelimit import RateLimiter, RateLimits
 from langchain_hiapi.testing._request import parse_chat
+from langchain_hiapi.testing._task_timing import TaskTiming
 from langchain_hiapi.testing._task_wire import TaskError, hiapi_error_body
 from langchain_hiapi.testing._tasks import FILES as TASK_FILES_ROOT
-from langchain_hiapi.testing._tasks import TaskStats, TaskStore, TaskTiming
+from langchain_hiapi.testing._tasks import TaskStats, TaskStore
 from langchain_hiapi.testing._text import answer_text
 from langchain_hiapi.testing._wire import (
     ApiError,

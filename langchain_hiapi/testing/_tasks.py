@@ -30,142 +30,74 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import math
-import secrets
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from typing import Any
+from urllib.parse import parse_qs
 
 from langchain_hiapi.testing import _task_media as media
 from langchain_hiapi.testing._callbacks import CallbackDispatcher
+from langchain_hiapi.testing._task_body import (
+    MAX_IDEMPOTENCY_KEY_BYTES,
+    parse_body,
+    query_int,
+    valid_idempotency_key,
+)
 from langchain_hiapi.testing._task_models import DEFAULT_ROUTE, TaskModel, check_input, resolve
+from langchain_hiapi.testing._task_record import (
+    TASK_FILES,
+    KeyEntry,
+    Output,
+    Task,
+    new_task_id,
+)
 from langchain_hiapi.testing._task_schema import InputError
+from langchain_hiapi.testing._task_timing import TaskTiming
 from langchain_hiapi.testing._task_wire import TaskError, invalid, success
 from langchain_hiapi.testing._wire import dumps
 
 FILES = "/files/"
-TASK_FILES = "/files/tasks/"
-ID_PREFIX = "tk-hiapi-"
 FAIL_FLAG = "[fail]"
-FAILURE_MESSAGE = "upstream rejected the prompt"
 DEFAULT_PAGE = 1
 DEFAULT_SIZE = 20
 MAX_SIZE = 100
-MAX_IDEMPOTENCY_KEY_BYTES = 255
-BODY_FIELDS = ("model", "input", "callback", "route", "storage")
-STORAGES = ("temp", "persistent")
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-# Fractional part of the golden ratio: n * it mod 1 fills [0, 1) evenly for any prefix of n.
-_GOLDEN = 0.6180339887498949
-
-
-@dataclass(frozen=True)
-class TaskTiming:
-    """How long emulated tasks take, and the task clock.
-
-    Each stage lasts `queued`, `handling` and `archiving` units; after the last the task
-    is terminal. With `unit="polls"` (the default) a unit is one look at the task (a
-    detail GET, or the task appearing on a list page): a task with the default 1/1/1 is
-    `queued`, `handling`, `archiving` on its first three polls and `success` on the
-    fourth, whatever the wall clock says, so recorded request sequences repeat exactly.
-    With `unit="seconds"` a unit is a second of `clock`, and tasks also reach their end
-    (and send their callback) without being polled. All zero: done at the first look.
-    `spread` (seconds mode) lengthens the handling stage of the n-th task created by a
-    deterministic share of `spread` seconds (the golden-ratio sequence), so the end times of
-    a batch created together spread evenly over `spread` seconds (bulk-polling benchmarks).
-
-    Attributes:
-        queued: Stage length in `unit`s.
-        handling: Stage length in `unit`s.
-        archiving: Stage length in `unit`s.
-        unit: `polls` or `seconds`.
-        clock: Unix seconds: `created`/`completed`, `expireAt`, callback timestamps, the
-            idempotency window and (in seconds mode) the stages. Inject a fake to test
-            expiry or staleness without waiting.
-        output_ttl: Seconds an output URL stays valid after completion (7 days).
-        idempotency_ttl: Seconds an `Idempotency-Key` is remembered (24 hours).
-        spread: Seconds mode: extra handling time of up to this many seconds per task.
-    """
-
-    queued: float = 1
-    handling: float = 1
-    archiving: float = 1
-    unit: Literal["polls", "seconds"] = "polls"
-    clock: Callable[[], float] = field(default=time.time, compare=False)
-    output_ttl: float = 7 * 24 * 3600
-    idempotency_ttl: float = 24 * 3600
-    spread: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.unit not in ("polls", "seconds"):
-            raise ValueError(f"unit must be 'polls' or 'seconds', got {self.unit!r}")
-        if self.spread and self.unit != "seconds":
-            raise ValueError("spread needs unit='seconds'")
-        names = ("queued", "handling", "archiving", "output_ttl", "idempotency_ttl", "spread")
-        for name in names:
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and value >= 0 and math.isfinite(value)):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-
-    def status_at(self, progress: float, extra: float = 0.0) -> str | None:
-        """The running status after `progress` units (polls seen, or seconds elapsed).
-
-        Polls count from 1 (the first look); seconds from 0. Returns None once terminal.
-        `extra` lengthens the handling stage (see `extra_for`).
-        """
-        edge = progress if self.unit == "seconds" else progress - 1
-        if edge < self.queued:
-            return "queued"
-        if edge < self.queued + self.handling + extra:
-            return "handling"
-        if edge < self.queued + self.handling + extra + self.archiving:
-            return "archiving"
-        return None
-
-    @property
-    def total(self) -> float:
-        """All three stages together."""
-        return self.queued + self.handling + self.archiving
-
-    def extra_for(self, seq: int) -> float:
-        """Extra handling time of the `seq`-th task created (1-based): an even spread."""
-        return self.spread * ((seq * _GOLDEN) % 1.0) if self.spread else 0.0
 
 
 @dataclass(frozen=True)
 class TaskStats:
     """Counters of the task API since the last reset (a snapshot).
 
+    Grouped by what they count: creates, polls, then refusals and downloads.
+
     Attributes:
         create_requests: `POST /v1/tasks` requests that reached the task API.
         tasks_created: Tasks created (each one billed once).
         idempotent_replays: Creates answered from the idempotency cache.
+        tasks_per_idempotency_key: Tasks created per `Idempotency-Key` value.
         poll_requests: `GET /v1/tasks/:id` plus `GET /v1/tasks` requests.
         detail_requests: `GET /v1/tasks/:id` requests.
         list_requests: `GET /v1/tasks` requests.
+        detection_delays: Per ended task, seconds from its end to the first poll (detail
+            or list page) that showed it ended (seconds mode: how late a client noticed).
         rate_limited_creates: Creates refused with 429.
         rate_limited_polls: Polls refused with 429.
         file_downloads: Output files served.
-        tasks_per_idempotency_key: Tasks created per `Idempotency-Key` value.
-        detection_delays: Per ended task, seconds from its end to the first poll (detail
-            or list page) that showed it ended (seconds mode: how late a client noticed).
     """
 
     create_requests: int = 0
     tasks_created: int = 0
     idempotent_replays: int = 0
+    tasks_per_idempotency_key: Mapping[str, int] = field(default_factory=dict)
     poll_requests: int = 0
     detail_requests: int = 0
     list_requests: int = 0
+    detection_delays: tuple[float, ...] = ()
     rate_limited_creates: int = 0
     rate_limited_polls: int = 0
     file_downloads: int = 0
-    tasks_per_idempotency_key: Mapping[str, int] = field(default_factory=dict)
-    detection_delays: tuple[float, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The counters as a JSON-ready dict."""
@@ -175,173 +107,9 @@ class TaskStats:
         return out
 
 
-@dataclass(frozen=True)
-class _Output:
-    name: str
-    type: str
-    content_type: str
-
-
-@dataclass
-class _Task:
-    id: str
-    account: str
-    model: str
-    spec: TaskModel
-    route: str | None
-    storage: str
-    input: dict[str, Any]
-    callback_url: str | None
-    fail: bool
-    created_at: float
-    seq: int
-    polls: int = 0
-    status: str = "queued"
-    completed: int = 0
-    ended_at: float | None = None  # when it ended, on the task clock
-    seen_ended: bool = False
-
-    def outputs(self) -> list[_Output]:
-        kind = self.spec.kind
-        if kind == "video":
-            out = [_Output("0.mp4", "video", "video/mp4")]
-            if self.spec.first_frame:
-                out.append(_Output("first_frame.png", "first_frame", "image/png"))
-            if self.input.get("return_last_frame") is True:
-                out.append(_Output("last_frame.png", "last_frame", "image/png"))
-            return out
-        if kind == "audio":
-            return [_Output("0.wav", "audio", "audio/wav")]
-        return [_Output("0.png", "image", "image/png")]
-
-    def expire_at(self, ttl: float) -> int | None:
-        return None if self.storage == "persistent" else self.completed + int(ttl)
-
-    def detail(self, origin: str, ttl: float) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "taskId": self.id,
-            "model": self.model,
-            "status": self.status,
-            "created": int(self.created_at),
-            "completed": self.completed,
-        }
-        if self.status == "success":
-            expire_at = self.expire_at(ttl)
-            items = []
-            for output in self.outputs():
-                item: dict[str, Any] = {
-                    "url": f"{origin}{TASK_FILES}{self.id}/{output.name}",
-                    "type": output.type,
-                }
-                if expire_at is not None:
-                    item["expireAt"] = expire_at
-                items.append(item)
-            body["output"] = items
-        elif self.status == "fail":
-            body["error"] = {"code": "TASK_FAILED", "message": FAILURE_MESSAGE}
-        body["storage"] = self.storage
-        if self.route is not None:
-            body["route"] = self.route
-        return body
-
-
-@dataclass
-class _Key:
-    body_hash: str
-    first_seen: float
-    ready_at: float
-    task_id: str | None = None
-
-
-def new_task_id(now: float) -> str:
-    """`tk-hiapi-` + a ULID: 48-bit milliseconds and 80 random bits, Crockford base32."""
-    value = ((int(now * 1000) & (2**48 - 1)) << 80) | secrets.randbits(80)
-    chars = [_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5)]
-    return ID_PREFIX + "".join(chars)
-
-
-def _valid_key(key: str) -> bool:
-    # http.server decodes header bytes as Latin-1: undo that to count the bytes sent.
-    raw = key.encode("latin-1", errors="replace")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return 0 < len(raw) <= MAX_IDEMPOTENCY_KEY_BYTES and text.isprintable()
-
-
-def _parse_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        raise invalid("invalid request body: not JSON") from None
-    if not isinstance(body, dict):
-        raise invalid("invalid request body: expected a JSON object")
-    extra = [name for name in body if name not in BODY_FIELDS]
-    if extra:
-        raise invalid(
-            "additional properties "
-            + ", ".join(f"'{name}'" for name in extra)
-            + " not allowed (allowed: "
-            + ", ".join(BODY_FIELDS)
-            + ")"
-        )
-    missing = [name for name in ("model", "input") if name not in body]
-    if missing:
-        raise invalid("missing properties: " + ", ".join(f"'{name}'" for name in missing))
-    if not isinstance(body["model"], str) or not body["model"]:
-        raise invalid(f"model: expected a non-empty string, got {json.dumps(body['model'])}")
-    route = body.get("route")
-    if route is not None and not isinstance(route, str):
-        raise invalid(f"route: expected string, got {json.dumps(route)}")
-    storage = body.get("storage")
-    if storage is not None and storage not in STORAGES:
-        raise invalid(
-            f'storage: value must be one of "temp", "persistent", got {json.dumps(storage)}'
-        )
-    _check_callback(body.get("callback"))
-    return body
-
-
-def _check_callback(callback: Any) -> None:
-    if callback is None:
-        return
-    if not isinstance(callback, dict):
-        raise invalid(f"callback: expected object, got {json.dumps(callback)}")
-    extra = [name for name in callback if name not in ("url", "when")]
-    if extra:
-        raise invalid(
-            "callback: additional properties "
-            + ", ".join(f"'{name}'" for name in extra)
-            + " not allowed (allowed: url, when)"
-        )
-    url = callback.get("url")
-    if not isinstance(url, str):
-        raise invalid("callback.url: missing or not a string; must be a valid http(s) URL")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise invalid(f"callback.url: must be a valid http(s) URL, got {json.dumps(url)}")
-    when = callback.get("when", "final")
-    if when != "final":
-        raise invalid(f'callback.when: value must be one of "final", got {json.dumps(when)}')
-
-
 def _names(spec: TaskModel, names: Collection[str]) -> bool:
     # Whether `names` lists the model by its id or any alias.
     return any(name == spec.id or name in spec.aliases for name in names)
-
-
-def _query_int(values: dict[str, list[str]], name: str, low: int, high: int, default: int) -> int:
-    # Out-of-range or unparseable values are normalised to the default, as the docs say.
-    try:
-        value = int(values.get(name, [""])[-1])
-    except ValueError:
-        return default
-    return value if low <= value <= high else default
 
 
 class TaskStore:
@@ -369,8 +137,8 @@ class TaskStore:
         self.balance_exhausted: bool | frozenset[str] = False
         self._callback_origin = callback_origin
         self._lock = threading.Lock()
-        self._tasks: dict[str, _Task] = {}
-        self._keys: dict[tuple[str, str], _Key] = {}
+        self._tasks: dict[str, Task] = {}
+        self._keys: dict[tuple[str, str], KeyEntry] = {}
         self._seq = itertools.count(1)
         self._counts: dict[str, int] = {}
         self._per_key: dict[str, int] = {}
@@ -432,7 +200,7 @@ class TaskStore:
             TaskError: 400, 402, 409, 422 (and 503 when the server stops meanwhile).
         """
         self.count("create_requests")
-        if idempotency_key is not None and not _valid_key(idempotency_key):
+        if idempotency_key is not None and not valid_idempotency_key(idempotency_key):
             raise invalid(
                 f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_BYTES} bytes of printable "
                 "characters"
@@ -472,7 +240,7 @@ class TaskStore:
             if entry is not None and now - entry.first_seen > self.timing.idempotency_ttl:
                 entry = None
             if entry is None:
-                self._keys[scope] = _Key(body_hash, now, time.monotonic() + create_delay)
+                self._keys[scope] = KeyEntry(body_hash, now, time.monotonic() + create_delay)
                 return None
             if entry.body_hash != body_hash:
                 raise TaskError(422)
@@ -481,8 +249,8 @@ class TaskStore:
                 raise TaskError(409, headers={"Retry-After": str(retry_after)})
             return entry.task_id
 
-    def _build(self, account: str, raw: bytes) -> _Task:
-        body = _parse_body(raw)
+    def _build(self, account: str, raw: bytes) -> Task:
+        body = parse_body(raw)
         model: str = body["model"]
         route: str | None = body.get("route") or None
         try:
@@ -500,7 +268,7 @@ class TaskStore:
             reported = f"{model}@{route}"
         callback = body.get("callback")
         now = self.timing.clock()
-        return _Task(
+        return Task(
             id=new_task_id(now),
             account=account,
             model=reported,
@@ -516,14 +284,14 @@ class TaskStore:
 
     # -- polling ------------------------------------------------------------------------
 
-    def _observe(self, task: _Task, *, looked: bool, ended: list[_Task]) -> None:
+    def _observe(self, task: Task, *, looked: bool, ended: list[Task]) -> None:
         # Moves the task on; called with the lock held.
         self._advance(task, looked=looked, ended=ended)
         if looked and task.ended_at is not None and not task.seen_ended:
             task.seen_ended = True
             self._delays.append(max(self.timing.clock() - task.ended_at, 0.0))
 
-    def _advance(self, task: _Task, *, looked: bool, ended: list[_Task]) -> None:
+    def _advance(self, task: Task, *, looked: bool, ended: list[Task]) -> None:
         if task.status in ("success", "fail"):
             return
         timing = self.timing
@@ -544,7 +312,7 @@ class TaskStore:
             return
         self._end(task, ended_at, ended)
 
-    def _end(self, task: _Task, ended_at: float, ended: list[_Task]) -> None:
+    def _end(self, task: Task, ended_at: float, ended: list[Task]) -> None:
         task.status = "fail" if task.fail else "success"
         task.completed = int(ended_at)
         task.ended_at = ended_at
@@ -553,7 +321,7 @@ class TaskStore:
             if self.timing.unit == "seconds":
                 self._timed_callbacks -= 1
 
-    def _send_callbacks(self, ended: list[_Task]) -> None:
+    def _send_callbacks(self, ended: list[Task]) -> None:
         # Outside the lock: the dispatcher has its own.
         if self.dispatcher is None:
             return
@@ -569,7 +337,7 @@ class TaskStore:
         Raises:
             TaskError: 404 for an unknown task or another account's.
         """
-        ended: list[_Task] = []
+        ended: list[Task] = []
         with self._lock:
             task = self._tasks.get(task_id)
             if task is None or task.account != account:
@@ -586,9 +354,9 @@ class TaskStore:
         normalised to the defaults (1 and 20).
         """
         values = parse_qs(query, keep_blank_values=True)
-        page = _query_int(values, "page", 1, 10**9, DEFAULT_PAGE)
-        size = _query_int(values, "size", 1, MAX_SIZE, DEFAULT_SIZE)
-        ended: list[_Task] = []
+        page = query_int(values, "page", 1, 10**9, DEFAULT_PAGE)
+        size = query_int(values, "size", 1, MAX_SIZE, DEFAULT_SIZE)
+        ended: list[Task] = []
         with self._lock:
             own = sorted(
                 (t for t in self._tasks.values() if t.account == account),
@@ -607,7 +375,7 @@ class TaskStore:
         """Ends timed tasks whose time is up (seconds mode), sending their callbacks."""
         if self.timing.unit != "seconds" or self._timed_callbacks <= 0:
             return
-        ended: list[_Task] = []
+        ended: list[Task] = []
         with self._lock:
             for task in self._tasks.values():
                 if task.callback_url:
@@ -632,7 +400,7 @@ class TaskStore:
         Returns:
             How many tasks ended.
         """
-        ended: list[_Task] = []
+        ended: list[Task] = []
         count = 0
         with self._lock:
             now = self.timing.clock()
@@ -673,7 +441,7 @@ class TaskStore:
             data, seed = dict(task.input), f"{task.id}:{task.model}"
         return 200, self._render(task.spec.kind, output, data, seed), output.content_type
 
-    def _render(self, kind: str, output: _Output, data: dict[str, Any], seed: str) -> bytes:
+    def _render(self, kind: str, output: Output, data: dict[str, Any], seed: str) -> bytes:
         if output.type == "video":
             return media.video_mp4(seed)
         if output.type == "audio":
