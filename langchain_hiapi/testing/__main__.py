@@ -6,12 +6,14 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_hiapi.testing._callbacks import CallbackPolicy
 from langchain_hiapi.testing._ratelimit import RateLimits
 from langchain_hiapi.testing._server import DEFAULT_API_KEY, HiAPIEmulator
+from langchain_hiapi.testing._table import records
 from langchain_hiapi.testing._task_timing import TaskTiming
 
 
@@ -28,17 +30,78 @@ def _stages(text: str) -> tuple[float, float, float]:
     return parts[0], parts[1], parts[2]
 
 
+# The options HiAPIEmulator takes under the same name.
+_PASSED = (
+    "api_key host port latency full_size noise ping webhook_secret extra_api_keys"
+    " failing_models balance_exhausted"
+)
+_TYPES: dict[str, Callable[[str], Any]] = {"str": str, "int": int, "float": float}
+
+# One option a record: flags, then `type[=default]`, `flag` (no value), `append` (repeatable),
+# `choices=a,b`, `metavar=X` or `dest=name`; after `|` the help. `[title]`: a group.
+_OPTIONS = """
+--host  str=127.0.0.1
+--port  int=8765  |  0 picks a free port
+--api-key  str
+--latency  float=0  |  seconds before each reply
+--full-size  flag  |  real image pixel sizes
+--noise  flag  |  incompressible random pixels
+--ping  flag  |  ': PING' lines between events
+[task API (/v1/tasks)]
+--task-stages  stages  metavar=Q,H,A
+    |  length of the queued, handling and archiving stages (default 1,1,1)
+--task-seconds  float  |  tasks take this many seconds of wall clock (same as --task-unit
+    seconds --task-stages 0,S,0; default: they advance per poll)
+--task-spread  float=0  |  seconds mode: up to this many extra seconds per task, evenly spread
+--task-unit  str=polls  choices=polls,seconds
+    |  what a stage length counts: polls of the task (default) or seconds
+--output-ttl  float=604800  |  seconds output URLs stay valid
+--webhook-secret  str  |  sign callbacks (X-HiAPI-Signature) with this
+--callback-attempts  int=5  |  callback deliveries tried at most
+--callback-backoff  float=1  |  seconds before the first callback redelivery (doubles after each)
+[rate limits (429 without Retry-After beyond them)]
+--create-rate  float  |  task creates per second per key
+--poll-rate  float  |  task polls (detail + list) per second
+--chat-rate  float  |  chat completions per second
+--burst  --rate-burst  float=1  dest=burst  |  bucket size: requests allowed at once (default 1)
+--rate-error-shape  str=envelope  choices=envelope,hiapi_error
+    |  429 body: the task envelope (default) or the blogs' hiapi_error shape
+[task API (/v1/tasks)]
+--failing-model  append  dest=failing_models  metavar=FAILING_MODEL  |  tasks of this model fail
+--balance-exhausted  flag  |  every task create answers 402
+--extra-api-key  append  dest=extra_api_keys  metavar=EXTRA_API_KEY
+    |  another accepted key (account)
+"""
+
+
+def _option(tokens: list[str]) -> tuple[list[str], dict[str, Any]]:
+    # One record of `_OPTIONS` -> add_argument's flags and keywords.
+    spec, _, help_words = " ".join(tokens).partition(" | ")
+    flags = [token for token in spec.split() if token.startswith("--")]
+    settings: dict[str, Any] = {"help": help_words.strip() or None}
+    for token in spec.split()[len(flags) :]:
+        key, eq, value = token.partition("=")
+        if key == "flag":
+            settings["action"] = "store_true"
+        elif key == "append":
+            settings.update(action="append", default=[])
+        elif key == "choices":
+            settings["choices"] = tuple(value.split(","))
+        elif key in ("metavar", "dest"):
+            settings[key] = value
+        else:
+            settings["type"] = _stages if key == "stages" else _TYPES[key]
+            if eq:
+                settings["default"] = settings["type"](value)
+    return flags, settings
+
+
 def build_emulator(args: argparse.Namespace) -> HiAPIEmulator:
     """Builds the emulator the parsed options describe (ValueError for bad values)."""
     rate_limits = None
-    if any(rate is not None for rate in (args.create_rate, args.poll_rate, args.chat_rate)):
-        rate_limits = RateLimits(
-            create_per_s=args.create_rate,
-            poll_per_s=args.poll_rate,
-            chat_per_s=args.chat_rate,
-            burst=args.burst,
-            error_shape=args.rate_error_shape,
-        )
+    rates = (args.create_rate, args.poll_rate, args.chat_rate)
+    if any(rate is not None for rate in rates):
+        rate_limits = RateLimits(*rates, burst=args.burst, error_shape=args.rate_error_shape)
     unit: Literal["polls", "seconds"] = args.task_unit
     stages: tuple[float, float, float] = args.task_stages or (1.0, 1.0, 1.0)
     if args.task_seconds is not None:
@@ -48,109 +111,31 @@ def build_emulator(args: argparse.Namespace) -> HiAPIEmulator:
         stages, unit = (0.0, args.task_seconds, 0.0), "seconds"
     if args.task_spread and unit != "seconds":
         raise ValueError("--task-spread needs --task-seconds (or --task-unit seconds)")
-    queued, handling, archiving = stages
+    timing = TaskTiming(*stages, unit=unit, output_ttl=args.output_ttl, spread=args.task_spread)
+    policy = CallbackPolicy(attempts=args.callback_attempts, backoff=args.callback_backoff)
     return HiAPIEmulator(
-        api_key=args.api_key,
-        host=args.host,
-        port=args.port,
-        latency=args.latency,
-        full_size=args.full_size,
-        noise=args.noise,
-        ping=args.ping,
-        task_timing=TaskTiming(
-            queued,
-            handling,
-            archiving,
-            unit=unit,
-            output_ttl=args.output_ttl,
-            spread=args.task_spread,
-        ),
+        **{name: getattr(args, name) for name in _PASSED.split()},
+        task_timing=timing,
         rate_limits=rate_limits,
-        webhook_secret=args.webhook_secret,
-        callback_policy=CallbackPolicy(
-            attempts=args.callback_attempts, backoff=args.callback_backoff
-        ),
-        extra_api_keys=args.extra_api_key,
-        failing_models=args.failing_model,
-        balance_exhausted=args.balance_exhausted,
+        callback_policy=policy,
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command-line options."""
+    """The command-line options (`_OPTIONS`)."""
     parser = argparse.ArgumentParser(prog="python -m langchain_hiapi.testing", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each reply")
-    parser.add_argument("--full-size", action="store_true", help="real image pixel sizes")
-    parser.add_argument("--noise", action="store_true", help="incompressible random pixels")
-    parser.add_argument("--ping", action="store_true", help="': PING' lines between events")
-    tasks = parser.add_argument_group("task API (/v1/tasks)")
-    tasks.add_argument(
-        "--task-stages",
-        type=_stages,
-        metavar="Q,H,A",
-        help="length of the queued, handling and archiving stages (default 1,1,1)",
-    )
-    tasks.add_argument(
-        "--task-seconds",
-        type=float,
-        help="tasks take this many seconds of wall clock (same as --task-unit seconds"
-        " --task-stages 0,S,0; default: they advance per poll)",
-    )
-    tasks.add_argument(
-        "--task-spread",
-        type=float,
-        default=0.0,
-        help="seconds mode: up to this many extra seconds per task, evenly spread",
-    )
-    tasks.add_argument(
-        "--task-unit",
-        choices=("polls", "seconds"),
-        default="polls",
-        help="what a stage length counts: polls of the task (default) or seconds",
-    )
-    tasks.add_argument(
-        "--output-ttl", type=float, default=7 * 24 * 3600, help="seconds output URLs stay valid"
-    )
-    tasks.add_argument("--webhook-secret", help="sign callbacks (X-HiAPI-Signature) with this")
-    tasks.add_argument(
-        "--callback-attempts", type=int, default=5, help="callback deliveries tried at most"
-    )
-    tasks.add_argument(
-        "--callback-backoff",
-        type=float,
-        default=1.0,
-        help="seconds before the first callback redelivery (doubles after each)",
-    )
-    limits = parser.add_argument_group("rate limits (429 without Retry-After beyond them)")
-    limits.add_argument("--create-rate", type=float, help="task creates per second per key")
-    limits.add_argument("--poll-rate", type=float, help="task polls (detail + list) per second")
-    limits.add_argument("--chat-rate", type=float, help="chat completions per second")
-    limits.add_argument(
-        "--burst",
-        "--rate-burst",
-        dest="burst",
-        type=float,
-        default=1.0,
-        help="bucket size: requests allowed at once (default 1)",
-    )
-    limits.add_argument(
-        "--rate-error-shape",
-        choices=("envelope", "hiapi_error"),
-        default="envelope",
-        help="429 body: the task envelope (default) or the blogs' hiapi_error shape",
-    )
-    tasks.add_argument(
-        "--failing-model", action="append", default=[], help="tasks of this model fail"
-    )
-    tasks.add_argument(
-        "--balance-exhausted", action="store_true", help="every task create answers 402"
-    )
-    tasks.add_argument(
-        "--extra-api-key", action="append", default=[], help="another accepted key (account)"
-    )
+    add: Callable[..., argparse.Action] = parser.add_argument
+    groups: dict[str, Callable[..., argparse.Action]] = {}
+    for tokens in records(_OPTIONS):
+        if tokens[0].startswith("["):
+            title = " ".join(tokens).strip("[]")
+            if title not in groups:
+                groups[title] = parser.add_argument_group(title).add_argument
+            add = groups[title]
+        else:
+            flags, settings = _option(tokens)
+            add(*flags, **settings)
+    parser.set_defaults(api_key=DEFAULT_API_KEY)
     return parser
 
 

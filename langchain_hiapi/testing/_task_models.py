@@ -36,13 +36,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from langchain_hiapi.testing._table import records
 from langchain_hiapi.testing._task_schema import (
     InputError,
     Rule,
     Schema,
     json_type,
     parse_schema,
-    records,
     schema_problems,
 )
 

@@ -83,18 +83,6 @@ class Schema:
     defaults: Mapping[str, str] = field(default_factory=dict)
 
 
-def records(table: str) -> Iterator[list[str]]:
-    """Splits a text table into records: a line, plus the indented lines after it."""
-    record: list[str] = []
-    for line in table.splitlines():
-        if line.strip() and not line[0].isspace() and record:
-            yield record
-            record = []
-        record.extend(line.split())
-    if record:
-        yield record
-
-
 def parse_schema(
     tokens: list[str],
     sets: Mapping[str, str],

@@ -1,0 +1,17 @@
+"""Reads the emulator's text tables (the task models, the CLI options)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+
+def records(table: str) -> Iterator[list[str]]:
+    """Splits a text table into records: a line, plus the indented lines after it."""
+    record: list[str] = []
+    for line in table.splitlines():
+        if line.strip() and not line[0].isspace() and record:
+            yield record
+            record = []
+        record.extend(line.split())
+    if record:
+        yield record
