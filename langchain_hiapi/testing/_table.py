@@ -15,3 +15,11 @@ def records(table: str) -> Iterator[list[str]]:
         record.extend(line.split())
     if record:
         yield record
+
+
+def status_table(table: str) -> dict[int, tuple[str, str]]:
+    """Reads `status code message...` lines (`-`: no code) into status -> (code, message)."""
+    out: dict[int, tuple[str, str]] = {}
+    for status, code, *words in records(table):
+        out[int(status)] = ("" if code == "-" else code, " ".join(words))
+    return out

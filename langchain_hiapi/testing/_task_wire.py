@@ -9,54 +9,53 @@ style of the documented ones (see `DEFAULT_TASK_ERRORS`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
+
+from langchain_hiapi.testing._table import status_table
 
 # Status -> (error_code, message) for the emulator's own errors and a bare scripted
 # `Reply(status=N)` on a task route. Documented: INVALID_REQUEST, IDEMPOTENCY_KEY_*;
 # INSUFFICIENT_QUOTA is the seedream skill's name for 402; the rest are the emulator's.
-DEFAULT_TASK_ERRORS: dict[int, tuple[str, str]] = {
-    400: ("INVALID_REQUEST", "invalid request"),
-    401: ("UNAUTHORIZED", "invalid or missing API key"),
-    402: ("INSUFFICIENT_QUOTA", "insufficient balance, please top up"),
-    403: ("PERMISSION_DENIED", "the API key does not have permission for this request"),
-    404: ("NOT_FOUND", "task not found"),
-    409: ("IDEMPOTENCY_KEY_PROCESSING", "a request with this Idempotency-Key is still in progress"),
-    422: (
-        "IDEMPOTENCY_KEY_MISMATCH",
-        "Idempotency-Key was already used with a different request body",
-    ),
-    429: ("RATE_LIMIT_EXCEEDED", "rate limit exceeded, slow down"),
-    500: ("INTERNAL_ERROR", "internal server error"),
-    502: ("BAD_GATEWAY", "bad gateway"),
-    503: ("SERVICE_UNAVAILABLE", "the platform is temporarily unavailable, retry later"),
-    504: ("GATEWAY_TIMEOUT", "gateway timeout"),
-}
+DEFAULT_TASK_ERRORS = status_table("""
+400 INVALID_REQUEST invalid request
+401 UNAUTHORIZED invalid or missing API key
+402 INSUFFICIENT_QUOTA insufficient balance, please top up
+403 PERMISSION_DENIED the API key does not have permission for this request
+404 NOT_FOUND task not found
+409 IDEMPOTENCY_KEY_PROCESSING a request with this Idempotency-Key is still in progress
+422 IDEMPOTENCY_KEY_MISMATCH Idempotency-Key was already used with a different request body
+429 RATE_LIMIT_EXCEEDED rate limit exceeded, slow down
+500 INTERNAL_ERROR internal server error
+502 BAD_GATEWAY bad gateway
+503 SERVICE_UNAVAILABLE the platform is temporarily unavailable, retry later
+504 GATEWAY_TIMEOUT gateway timeout
+""")
 
 
+@dataclass(eq=False)
 class TaskError(Exception):
     """An error answer of the task API.
 
-    Args:
+    Attributes:
         status: HTTP status (also the envelope's `code`).
-        message: The envelope's `message`.
+        message: The envelope's `message`; defaults to the status's.
         error_code: The envelope's `error_code`; defaults to the status's.
         headers: Extra response headers, e.g. `Retry-After`.
     """
 
-    def __init__(
-        self,
-        status: int,
-        message: str | None = None,
-        error_code: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
+    status: int
+    message: str = ""
+    error_code: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
         default_code, default_message = DEFAULT_TASK_ERRORS.get(
-            status, ("UPSTREAM_ERROR", f"upstream error (status {status})")
+            self.status, ("UPSTREAM_ERROR", f"upstream error (status {self.status})")
         )
-        self.status = status
-        self.message = message if message is not None else default_message
-        self.error_code = error_code if error_code is not None else default_code
-        self.headers = dict(headers or {})
+        self.message = self.message or default_message
+        self.error_code = self.error_code or default_code
+        self.headers = dict(self.headers)
         super().__init__(self.message)
 
     def body(self) -> dict[str, Any]:

@@ -6,39 +6,36 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_hiapi.testing._table import status_table
 
+
+@dataclass(eq=False)
 class ApiError(Exception):
     """An error reply in the contract's JSON error shape.
 
-    Args:
+    Attributes:
         status: HTTP status.
         message: Error message; the request-id suffix is added when sent.
         code: Error code (a string, or a number for some upstream errors).
         type_: Error type.
+        with_request_id: Suffix the message with the request id, as new-api mostly does.
     """
 
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        code: str | int = "",
-        type_: str = "new_api_error",
-        *,
-        with_request_id: bool = True,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.type = type_
-        self.with_request_id = with_request_id
+    status: int
+    message: str
+    code: str | int = ""
+    type_: str = "new_api_error"
+    with_request_id: bool = field(default=True, kw_only=True)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
 
     def body(self, request_id: str) -> dict[str, Any]:
         """Returns the error JSON body, message suffixed like new-api's (when it does)."""
         message = (
             f"{self.message} (request id: {request_id})" if self.with_request_id else (self.message)
         )
-        return error_body(message, self.code, self.type)
+        return error_body(message, self.code, self.type_)
 
 
 def error_body(message: str, code: str | int = "", type_: str = "new_api_error") -> dict[str, Any]:
@@ -46,25 +43,25 @@ def error_body(message: str, code: str | int = "", type_: str = "new_api_error")
     return {"error": {"message": message, "type": type_, "param": "", "code": code}}
 
 
-# What a bare `Reply(status=N)` sends: the contract's error table.
-_DEFAULT_ERRORS: dict[int, tuple[str, str | int]] = {
-    400: ("Request contains an invalid argument.", "invalid_request"),
-    401: ("Invalid token", ""),
-    402: ("insufficient account balance", "insufficient_user_quota"),
-    403: ("user quota is not enough", "insufficient_user_quota"),
-    404: ("Not Found", "not_found"),
-    409: ("upstream is busy, please retry later", "upstream_busy"),
-    429: ("Too many requests, please try again later", ""),
-    500: ("upstream returned an empty response", "empty_response"),
-    502: ("bad response status code 502", "bad_response_status_code"),
-    503: ("No available channel for model under group default", "model_not_found"),
-    504: ("upstream timed out", "upstream_timeout"),
-}
+# What a bare `Reply(status=N)` sends: the contract's error table (status, code, message).
+_DEFAULT_ERRORS = status_table("""
+400 invalid_request Request contains an invalid argument.
+401 - Invalid token
+402 insufficient_user_quota insufficient account balance
+403 insufficient_user_quota user quota is not enough
+404 not_found Not Found
+409 upstream_busy upstream is busy, please retry later
+429 - Too many requests, please try again later
+500 empty_response upstream returned an empty response
+502 bad_response_status_code bad response status code 502
+503 model_not_found No available channel for model under group default
+504 upstream_timeout upstream timed out
+""")
 
 
 def default_error(status: int) -> ApiError:
     """Returns the contract's error for a status (a generic one when not in the table)."""
-    message, code = _DEFAULT_ERRORS.get(status, (f"upstream error (status {status})", ""))
+    code, message = _DEFAULT_ERRORS.get(status, ("", f"upstream error (status {status})"))
     return ApiError(status, message, code)
 
 
@@ -213,8 +210,7 @@ def stream_payloads(
         JSON texts, then `[DONE]`.
     """
 
-    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> str:
-        choice = {"delta": delta, "logprobs": None, "finish_reason": finish_reason, "index": 0}
+    def envelope(choices: list[dict[str, Any]], usage: dict[str, Any] | None) -> str:
         return dumps(
             {
                 "id": completion_id,
@@ -222,23 +218,17 @@ def stream_payloads(
                 "created": created,
                 "model": answer.model,
                 "system_fingerprint": None,
-                "choices": [choice],
-                "usage": None,
-            }
-        )
-
-    def usage_chunk(usage: dict[str, Any] | None) -> str:
-        return dumps(
-            {
-                "id": completion_id,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": answer.model,
-                "system_fingerprint": None,
-                "choices": [],
+                "choices": choices,
                 "usage": usage,
             }
         )
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> str:
+        choice = {"delta": delta, "logprobs": None, "finish_reason": finish_reason, "index": 0}
+        return envelope([choice], None)
+
+    def usage_chunk(usage: dict[str, Any] | None) -> str:
+        return envelope([], usage)
 
     out = [chunk({"content": "", "role": "assistant"})]
     if blocked:
