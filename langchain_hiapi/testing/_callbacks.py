@@ -162,11 +162,8 @@ class CallbackDispatcher:
         tick_interval: float = 0.02,
     ) -> None:
         self.policy = policy
-        self._secret = secret
-        self._clock = clock
-        self._tick = tick
-        self._ticking = ticking
-        self._tick_interval = tick_interval
+        self._secret, self._clock = secret, clock
+        self._tick, self._ticking, self._tick_interval = tick, ticking, tick_interval
         self._cond = threading.Condition()
         self._heap: list[_Delivery] = []
         self._seq = itertools.count()
@@ -177,8 +174,7 @@ class CallbackDispatcher:
 
     def set_ticker(self, tick: Callable[[], None], ticking: Callable[[], bool]) -> None:
         """Sets the `tick` and `ticking` callables (see the class docstring)."""
-        self._tick = tick
-        self._ticking = ticking
+        self._tick, self._ticking = tick, ticking
 
     def start(self) -> None:
         """Starts the delivery thread (idempotent)."""
