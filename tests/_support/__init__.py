@@ -6,4 +6,6 @@
 - `urls`: internal and odd URLs every download must refuse.
 - `harness`: model names, `SleepRecorder`, sync/async call helpers, a closed port.
 - `catalogue_inputs`: task inputs the catalogue must accept (`VALID_INPUTS`) or refuse.
+- `emulator`: plain-HTTP helpers for the task-API emulator (create, poll, errors, a fake
+  clock, a loopback callback `Receiver`).
 """

@@ -11,7 +11,7 @@ import pytest
 from langchain_hiapi.testing import CallbackPolicy, RateLimits, TaskTiming
 from langchain_hiapi.testing.__main__ import build_emulator, build_parser, main
 from langchain_hiapi.testing._callbacks import sign
-from tests.emulator_tests.task_support import (
+from tests._support.emulator import (
     Receiver,
     client_for,
     create,

@@ -22,15 +22,6 @@ def emu() -> Iterator[HiAPIEmulator]:
         yield emulator
 
 
-@pytest.fixture
-def client(emu: HiAPIEmulator) -> Iterator[httpx.Client]:
-    emu.reset()
-    with httpx.Client(
-        base_url=emu.base_url, headers={"Authorization": "Bearer test-key"}, timeout=5
-    ) as c:
-        yield c
-
-
 def _chat(**extra: Any) -> dict[str, Any]:
     return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}], **extra}
 

@@ -7,7 +7,6 @@ import json
 import re
 import struct
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -19,20 +18,6 @@ from langchain_hiapi.testing._png import encode_png, png_size
 
 CHAT = "/chat/completions"
 _IMAGE = re.compile(r"!\[image\]\(data:(image/png);base64,([A-Za-z0-9+/=]+)\)")
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[HiAPIEmulator]:
-    with HiAPIEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(emu: HiAPIEmulator) -> Iterator[httpx.Client]:
-    emu.reset()
-    headers = {"Authorization": f"Bearer {emu.api_key}"}
-    with httpx.Client(base_url=emu.base_url, headers=headers, timeout=10) as c:
-        yield c
 
 
 def _request(

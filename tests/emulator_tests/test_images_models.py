@@ -7,7 +7,6 @@ here pins that it answers 404 like any unknown route.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,24 +15,6 @@ import pytest
 from langchain_hiapi.testing import HiAPIEmulator
 from langchain_hiapi.testing._png import png_size
 from langchain_hiapi.testing._task_media import minimal_mp4
-
-KEY = "images-key"
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[HiAPIEmulator]:
-    with HiAPIEmulator(api_key=KEY) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(emu: HiAPIEmulator) -> Iterator[httpx.Client]:
-    emu.reset()
-    with httpx.Client(
-        base_url=emu.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=5
-    ) as c:
-        yield c
-
 
 # --------------------------------------------------------------------------- images
 

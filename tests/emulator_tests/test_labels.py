@@ -26,8 +26,7 @@ from langchain_hiapi.testing._font import (
     labelled_png,
     layout,
 )
-from tests.emulator_tests.task_support import (
-    client_for,
+from tests._support.emulator import (
     create,
     created_id,
     download,
@@ -119,12 +118,6 @@ def test_light_ink_on_dark_backgrounds_and_unknown_characters() -> None:
 def emu() -> Iterator[HiAPIEmulator]:
     with HiAPIEmulator(api_key=KEY, task_timing=TaskTiming(0, 0, 0)) as emulator:
         yield emulator
-
-
-@pytest.fixture(scope="module")
-def client(emu: HiAPIEmulator) -> Iterator[httpx.Client]:
-    with client_for(emu.base_url, KEY) as c:
-        yield c
 
 
 def test_chat_image_shows_the_prompt_and_ratio(client: httpx.Client) -> None:

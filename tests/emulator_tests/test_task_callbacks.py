@@ -13,7 +13,7 @@ import pytest
 
 from langchain_hiapi.testing import CallbackPolicy, HiAPIEmulator, TaskTiming
 from langchain_hiapi.testing._callbacks import loopback_address, sign
-from tests.emulator_tests.task_support import (
+from tests._support.emulator import (
     FakeClock,
     Receiver,
     client_for,

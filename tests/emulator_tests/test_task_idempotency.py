@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from langchain_hiapi.testing import HiAPIEmulator, Reply, TaskTiming
-from tests.emulator_tests.task_support import (
+from tests._support.emulator import (
     FakeClock,
     client_for,
     created_id,
@@ -36,12 +36,6 @@ def emu(clock: FakeClock) -> Iterator[HiAPIEmulator]:
     timing = TaskTiming(clock=clock)
     with HiAPIEmulator(api_key=KEY, extra_api_keys=[OTHER], task_timing=timing) as emulator:
         yield emulator
-
-
-@pytest.fixture(scope="module")
-def http(emu: HiAPIEmulator) -> Iterator[httpx.Client]:
-    with client_for(emu.base_url, KEY) as c:
-        yield c
 
 
 @pytest.fixture

@@ -6,30 +6,15 @@ refused ones 400 `INVALID_REQUEST` whose message names the field and the allowed
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from langchain_hiapi.testing import HiAPIEmulator
 from langchain_hiapi.testing._task_models import MODELS, InputError, check_input, resolve
-from tests.emulator_tests.task_support import client_for, create, created_id, error_of
+from tests._support.emulator import create, created_id, error_of
 
-KEY = "models-key"
 URL = "https://example.com/a.png"
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[HiAPIEmulator]:
-    with HiAPIEmulator(api_key=KEY) as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def client(emu: HiAPIEmulator) -> Iterator[httpx.Client]:
-    with client_for(emu.base_url, KEY) as c:
-        yield c
 
 
 ACCEPTED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [

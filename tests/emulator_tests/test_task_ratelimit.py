@@ -9,7 +9,7 @@ import pytest
 
 from langchain_hiapi.testing import HiAPIEmulator, RateLimits, TaskTiming
 from langchain_hiapi.testing._ratelimit import TokenBucket
-from tests.emulator_tests.task_support import (
+from tests._support.emulator import (
     FakeClock,
     client_for,
     create,

@@ -18,7 +18,7 @@ import pytest
 
 from langchain_hiapi.testing import HiAPIEmulator, TaskTiming
 from langchain_hiapi.testing._png import png_size
-from tests.emulator_tests.task_support import (
+from tests._support.emulator import (
     TASK_ID,
     FakeClock,
     client_for,
@@ -39,12 +39,6 @@ RUNNING_KEYS = {"taskId", "model", "status", "created", "completed", "storage"}
 def emu() -> Iterator[HiAPIEmulator]:
     with HiAPIEmulator(api_key=KEY, extra_api_keys=[OTHER]) as emulator:
         yield emulator
-
-
-@pytest.fixture(scope="module")
-def http(emu: HiAPIEmulator) -> Iterator[httpx.Client]:
-    with client_for(emu.base_url, KEY) as c:
-        yield c
 
 
 @pytest.fixture

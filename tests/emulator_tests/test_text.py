@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from langchain_hiapi.testing import HiAPIEmulator
 from langchain_hiapi.testing._schema import PromptValues, generate
 
 CHAT = "/chat/completions"
@@ -40,20 +38,6 @@ WEATHER = {
         },
     },
 }
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[HiAPIEmulator]:
-    with HiAPIEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(emu: HiAPIEmulator) -> Iterator[httpx.Client]:
-    emu.reset()
-    headers = {"Authorization": f"Bearer {emu.api_key}"}
-    with httpx.Client(base_url=emu.base_url, headers=headers, timeout=10) as c:
-        yield c
 
 
 def _ask(client: httpx.Client, text: str, **extra: Any) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from langchain_hiapi.testing import (
     Reply,
     TaskTiming,
 )
-from tests.emulator_tests.task_support import Receiver, receiver_fixture
+from tests._support.emulator import Receiver, receiver_fixture
 
 SECRET = "whsec_reliability_0123456789abcdef"
 WALL = 1_800_000_000.0

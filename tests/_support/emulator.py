@@ -1,4 +1,4 @@
-"""Shared helpers of the task-API emulator tests (plain HTTP, never the package's client)."""
+"""Helpers of the task-API emulator tests (plain HTTP, never the package's client)."""
 
 from __future__ import annotations
 
