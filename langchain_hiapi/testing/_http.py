@@ -53,7 +53,9 @@ class Backend(Protocol):
         """Waits the latency (and the reply's delay); True when the server stops meanwhile."""
         ...
 
-    def respond(self, record: RecordedRequest, reply: Reply | None, request_id: str) -> Any:
+    def respond(
+        self, record: RecordedRequest, reply: Reply | None, request_id: str
+    ) -> Plain | Stream:
         """The `Plain` or `Stream` answer to the request."""
         ...
 

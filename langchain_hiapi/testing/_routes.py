@@ -107,17 +107,19 @@ class Router:
         with self._lock:
             return f"call_{next(self._call_seq)}"
 
-    def respond(self, record: RecordedRequest, reply: Reply | None, request_id: str) -> Any:
+    def respond(
+        self, record: RecordedRequest, reply: Reply | None, request_id: str
+    ) -> Plain | Stream:
         """The `Plain` or `Stream` answer: the scripted reply, or the route's own."""
         try:
             if reply is not None and reply.scripted:
                 return self._scripted(record, reply, request_id)
             return self._route(record, reply, request_id)
         except ApiError as error:
-            return Plain(error.status, dumps(error.body(request_id)).encode("utf-8"))
+            return _json(error.status, error.body(request_id), {})
         except TaskError as error:
             headers = {**(reply.headers if reply else {}), **error.headers}
-            return Plain(error.status, dumps(error.body()).encode("utf-8"), headers=headers)
+            return _json(error.status, error.body(), headers)
 
     def _scripted(self, record: RecordedRequest, reply: Reply, request_id: str) -> Plain:
         body = reply.body
@@ -157,7 +159,9 @@ class Router:
     def _authorised(self, record: RecordedRequest) -> bool:
         return self._account(record) is not None
 
-    def _route(self, record: RecordedRequest, reply: Reply | None, request_id: str) -> Any:
+    def _route(
+        self, record: RecordedRequest, reply: Reply | None, request_id: str
+    ) -> Plain | Stream:
         path, _, query = record.path.partition("?")
         path = path.rstrip("/")
         headers = dict(reply.headers) if reply else {}
@@ -230,7 +234,7 @@ class Router:
                 create_delay=reply.create_delay if reply else 0.0,
                 wait=self.stopping.wait,
             )
-            return Plain(200, dumps(envelope).encode("utf-8"), headers={**headers, **extra})
+            return _json(200, envelope, {**headers, **extra})
         if record.method == "GET" and path == TASKS_PATH:
             self.emulator.tasks.count("poll_requests")
             self.emulator.tasks.count("list_requests")
@@ -256,7 +260,7 @@ class Router:
         reply: Reply | None,
         request_id: str,
         headers: dict[str, str],
-    ) -> Any:
+    ) -> Plain | Stream:
         if record.json is None:
             raise ApiError(400, "invalid request body: not JSON", "invalid_request")
         model = record.json.get("model") if isinstance(record.json, dict) else None
@@ -298,8 +302,7 @@ class Router:
         completion = completion_object(answer, completion_id, created)
         if blocked:
             completion["choices"] = []
-        body = dumps(completion).encode("utf-8")
-        return Plain(200, body, headers=headers)
+        return _json(200, completion, headers)
 
 
 def _json(status: int, body: Any, headers: dict[str, str]) -> Plain:
