@@ -3,7 +3,9 @@
 Pydantic classes declare their connection fields in their own order with the types and
 defaults below (the validators travel inside the types), build their `HiAPIClient` with
 `make_client`, and get `close`/`aclose` and the context-manager protocol from
-`ConnectionOwner`. Plain classes use `resolve_api_key`/`resolve_base_url` and `make_client`.
+`ConnectionOwner`; `PooledClient` adds the cached `client` property, copying and pickling
+for a model that owns its `HiAPIClient` (`ChatHiAPI`). Plain classes use
+`resolve_api_key`/`resolve_base_url` and `make_client`.
 """
 
 from __future__ import annotations
