@@ -28,7 +28,6 @@ from langchain_hiapi.errors import LocalFileError
 
 __all__ = [
     "MAX_PATH_CHARS",
-    "LocalFileError",
     "default_image_dirs",
     "read_image_file",
 ]
