@@ -25,6 +25,13 @@ def png_bytes(width: int = 4, height: int = 3) -> bytes:
     )
 
 
+def jpeg_header(width: int, height: int) -> bytes:
+    """A minimal baseline JPEG header (SOI, APP0, SOF0, EOI) declaring the given size."""
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
+
+
 def png_b64(width: int = 4, height: int = 3) -> str:
     return base64.b64encode(png_bytes(width, height)).decode()
 

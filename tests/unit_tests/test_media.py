@@ -21,17 +21,11 @@ from langchain_hiapi._media import (
     sniff_mime,
     strict_b64decode,
 )
-from tests._support.wire import png_bytes
+from tests._support.wire import jpeg_header, png_bytes
 
 PNG = png_bytes(7, 5)
 GIF = b"GIF89a" + struct.pack("<HH", 33, 44) + b"\x00" * 8
 WEBP = b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"\x00" * 16
-
-
-def _jpeg_header(width: int, height: int) -> bytes:
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
 
 
 def _ftyp(brand: bytes) -> bytes:
@@ -45,7 +39,7 @@ def _ftyp(brand: bytes) -> bytes:
     ("data", "mime"),
     [
         (PNG, "image/png"),
-        (_jpeg_header(2, 2), "image/jpeg"),
+        (jpeg_header(2, 2), "image/jpeg"),
         (b"GIF87a" + b"\x00" * 8, "image/gif"),
         (GIF, "image/gif"),
         (WEBP, "image/webp"),
@@ -85,7 +79,7 @@ def test_sniff_image_rejects_everything_else(data: bytes) -> None:
 
 def test_image_dimensions_of_common_formats() -> None:
     assert image_dimensions(PNG) == (7, 5)
-    assert image_dimensions(_jpeg_header(640, 480)) == (640, 480)
+    assert image_dimensions(jpeg_header(640, 480)) == (640, 480)
     assert image_dimensions(GIF) == (33, 44)
     vp8x = b"RIFF\x00\x00\x00\x00WEBPVP8X" + b"\x00" * 8 + (99).to_bytes(3, "little")
     vp8x += (49).to_bytes(3, "little")

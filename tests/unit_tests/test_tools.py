@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import langchain_hiapi
 from langchain_hiapi import AuthenticationError, ChatHiAPI
 from langchain_hiapi.image_config import ASPECT_RATIOS, IMAGE_SIZES
 from langchain_hiapi.tools import HiAPIImageGenerationTool, image_dimensions
-from tests._support.wire import chat_reply, markdown_image, png_b64, png_bytes
+from tests._support.wire import chat_reply, jpeg_header, markdown_image, png_b64, png_bytes
 
 KEY = "sk-unit-test-secret-key-123"
 PNG = png_b64(16, 9)
@@ -268,7 +267,7 @@ def test_invoke_with_plain_args_returns_the_content_text() -> None:
 
 
 def test_two_images_are_all_reported(tmp_path: Path) -> None:
-    jpeg = _jpeg_header(20, 10)
+    jpeg = jpeg_header(20, 10)
     reply = chat_reply(
         f"One\n{markdown_image(PNG)}\nTwo\n"
         + markdown_image(base64.b64encode(jpeg).decode(), "image/jpeg")
@@ -300,7 +299,7 @@ def test_local_files_are_sent_as_base64_with_their_type(
     png_file = tmp_path / "in.png"
     png_file.write_bytes(png_bytes(2, 2))
     jpeg_file = tmp_path / "photo.dat"  # the type comes from the bytes, not the name
-    jpeg_file.write_bytes(_jpeg_header(3, 3))
+    jpeg_file.write_bytes(jpeg_header(3, 3))
     rec = Recorder()
     call(make_tool(rec), prompt="combine them", images=[str(png_file), str(jpeg_file)])
     text, first, second = sent_content(rec)
@@ -474,22 +473,11 @@ def test_empty_prompt_is_rejected() -> None:
 # ------------------------------------------------------------------------ image headers
 
 
-def _jpeg_header(width: int, height: int) -> bytes:
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
+def test_image_dimensions_stays_importable_from_tools() -> None:
+    # The scenarios live in test_media; this pins the public re-export only.
+    from langchain_hiapi import _media
 
-
-def test_image_dimensions_of_common_formats() -> None:
-    assert image_dimensions(png_bytes(7, 5)) == (7, 5)
-    assert image_dimensions(_jpeg_header(640, 480)) == (640, 480)
-    assert image_dimensions(b"GIF89a" + struct.pack("<HH", 33, 44) + b"\x00" * 8) == (33, 44)
-    vp8x = b"RIFF\x00\x00\x00\x00WEBPVP8X" + b"\x00" * 8 + (99).to_bytes(3, "little")
-    vp8x += (49).to_bytes(3, "little")
-    assert image_dimensions(vp8x) == (100, 50)
-    assert image_dimensions(b"not an image") is None
-    assert image_dimensions(b"\xff\xd8\xff\xda\x00\x02") is None  # scan before a frame
-    assert image_dimensions(b"\xff\xd8\xff\xc0\x00") is None  # truncated header
+    assert image_dimensions is _media.image_dimensions
 
 
 def test_images_api_size_mapping() -> None:
