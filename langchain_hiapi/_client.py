@@ -39,6 +39,13 @@ from langchain_hiapi._downloads import (
     redirect_flow,
     redirect_location,
 )
+from langchain_hiapi._error_mapping import (
+    body_snippet,
+    envelope_error,
+    error_from_response,
+    get_header,
+    parse_error_object,
+)
 from langchain_hiapi._files import DownloadSink, FetchedFile
 from langchain_hiapi._pool import Pool, PoolKey, lease_pool, release_pool
 from langchain_hiapi._ratelimit import KeyRateLimiter, RequestGate, shared_rate_limiter
@@ -60,11 +67,6 @@ from langchain_hiapi.errors import (
     ResponseTooLargeError,
     StreamError,
     UnsafeURLError,
-    _get_header,
-    body_snippet,
-    envelope_error,
-    error_from_response,
-    parse_error_object,
 )
 from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 from langchain_hiapi.timeouts import (
@@ -139,7 +141,7 @@ class JSONReply:
 
     def header(self, name: str) -> str | None:
         """A header's value, looked up case-insensitively; `None` when absent."""
-        return _get_header(self.headers, name.lower())
+        return get_header(self.headers, name.lower())
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ DEFAULT_RETRY_POLICY = RetryPolicy()
 
 def _parse_retry_after(headers: Mapping[str, str] | None, now: float) -> float | None:
     """Read ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date) as seconds."""
-    value = _get_header(headers, "retry-after-ms")
+    value = get_header(headers, "retry-after-ms")
     if value is not None:
         try:
             ms = float(value)
@@ -236,7 +238,7 @@ def _parse_retry_after(headers: Mapping[str, str] | None, now: float) -> float |
         else:
             if math.isfinite(ms):
                 return ms / 1000.0
-    value = _get_header(headers, "retry-after")
+    value = get_header(headers, "retry-after")
     if value is None:
         return None
     try:
