@@ -38,8 +38,10 @@ __all__ = [
     "Target",
     "is_public_address",
     "literal_address",
+    "origin",
     "public_url",
     "redirect_flow",
+    "resolve_with_system",
     "system_resolver",
 ]
 
@@ -131,7 +133,13 @@ def system_resolver(host: str) -> list[str]:
     return list(seen)
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+def resolve_with_system(host: str) -> list[str]:
+    """`system_resolver`, looked up at call time so tests can replace it."""
+    return system_resolver(host)
+
+
+def origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` with the scheme's default port made explicit."""
     scheme = url.scheme.lower()
     return scheme, url.host.lower().rstrip("."), url.port or _DEFAULT_PORTS.get(scheme)
 
@@ -173,7 +181,7 @@ class DownloadPolicy:
     """
 
     def __init__(self, base_url: str, allowed_hosts: Iterable[str] = ()) -> None:
-        self.origin = _origin(httpx.URL(base_url))
+        self.origin = origin(httpx.URL(base_url))
         self.allowed_hosts = frozenset(_normalise_host(h) for h in allowed_hosts)
 
     def target(self, url: str | httpx.URL) -> Target:
@@ -206,11 +214,11 @@ class DownloadPolicy:
             raise UnsafeURLError(
                 f"refused to download {shown!r}: the URL carries user credentials", url=shown
             )
-        origin = _origin(parsed)
-        if origin == self.origin:
+        url_origin = origin(parsed)
+        if url_origin == self.origin:
             return Target(parsed, "origin")
-        host = origin[1]
-        if host in self.allowed_hosts or f"{host}:{origin[2]}" in self.allowed_hosts:
+        host = url_origin[1]
+        if host in self.allowed_hosts or f"{host}:{url_origin[2]}" in self.allowed_hosts:
             return Target(parsed, "allowed")
         if scheme != "https":
             raise UnsafeURLError(

@@ -36,7 +36,15 @@ from pydantic import SecretStr
 
 from langchain_hiapi import _netguard
 
-__all__ = ["MAX_IDLE_POOLS", "Pool", "PoolKey", "close_all_pools", "lease_pool", "release_pool"]
+__all__ = [
+    "MAX_IDLE_POOLS",
+    "Lease",
+    "Pool",
+    "PoolKey",
+    "close_all_pools",
+    "lease_pool",
+    "release_pool",
+]
 
 MAX_IDLE_POOLS = 8
 """Pools kept open without any client using them, ready for the next client (LRU)."""
@@ -349,6 +357,33 @@ def release_pool(
     if finalizer.detach() is None:
         return []  # already released
     return _REGISTRY.release(pool, close_now=close_now)
+
+
+class Lease:
+    """A client's lease of the pool of its settings: taken on first use, ended by `end`."""
+
+    def __init__(self, key: PoolKey) -> None:
+        self._key = key
+        self._held: tuple[Pool, weakref.finalize[Any, Any]] | None = None
+        self._lock = threading.Lock()
+
+    def pool(self, owner: object) -> Pool:
+        """The pool, leased for `owner` (whose collection ends the lease) if not yet held."""
+        held = self._held
+        if held is None or held[0].closed:
+            with self._lock:
+                held = self._held
+                if held is None or held[0].closed:
+                    if held is not None:
+                        release_pool(*held, close_now=False)
+                    held = self._held = lease_pool(self._key, owner)
+        return held[0]
+
+    def end(self) -> list[Pool]:
+        """Ends the lease; returns the pools to close (the caller closes them)."""
+        with self._lock:
+            held, self._held = self._held, None
+        return release_pool(*held) if held is not None else []
 
 
 def close_all_pools() -> None:

@@ -1,4 +1,8 @@
-"""Incremental server-sent-events decoder (pure, no I/O).
+"""Server-sent events to HiAPI stream events (pure, no I/O).
+
+`SSEDecoder` splits the byte stream into ``data`` payloads; `EventReader` adds bounded
+decompression, the stream's byte budget and JSON decoding (error events become
+`StreamError`), so the client only feeds it raw chunks.
 
 HiAPI streams a whole generated image as one ``data:`` line of several megabytes (up to 64 MB
 allowed by the gateway), delivered in many small network chunks. The decoder therefore keeps one
@@ -8,11 +12,28 @@ payload out of the buffer exactly once, so the work per stream is linear in its 
 
 from __future__ import annotations
 
-from typing import NoReturn
+import json
+from collections.abc import Iterator
+from typing import Any, NoReturn
 
-from langchain_hiapi.errors import ResponseTooLargeError
+import httpx
 
-__all__ = ["SSEDecoder"]
+from langchain_hiapi._decoding import BodyDecoder
+from langchain_hiapi._error_mapping import body_snippet, parse_error_object
+from langchain_hiapi._request_checks import JSON_TYPE
+from langchain_hiapi.errors import ResponseTooLargeError, StreamError
+from langchain_hiapi.timeouts import Deadline
+
+__all__ = [
+    "DONE",
+    "EventReader",
+    "SSEDecoder",
+    "StreamBudget",
+    "check_stream_response",
+    "events",
+    "is_json_reply",
+    "parse_event",
+]
 
 _LF = 0x0A
 _CR = 0x0D
@@ -184,3 +205,185 @@ class SSEDecoder:
             limit_name="max_event_bytes",
             limit=limit,
         )
+
+
+def _take_text(payloads: list[bytes], index: int) -> str | None:
+    """Decode ``payloads[index]`` as UTF-8 and drop the bytes from the list.
+
+    Decoding first and releasing the bytes before ``json.loads`` keeps at most two copies of a
+    multi-MB image line alive (``json.loads(bytes)`` would hold bytes, text and the result).
+
+    Raises:
+        StreamError: The payload is not UTF-8.
+    """
+    payload = payloads[index]
+    payloads[index] = b""
+    if not payload.strip():
+        return None  # keep-alive "data:" lines carry nothing
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StreamError(f"malformed event (not UTF-8): {body_snippet(payload)}") from None
+
+
+def _text_snippet(text: str) -> str:
+    return body_snippet(text[:1024].encode("utf-8", errors="replace"))
+
+
+def parse_event(text: str) -> dict[str, Any]:
+    """Parse one event's JSON text.
+
+    Raises:
+        StreamError: The text is not a JSON object, or it is an error event.
+    """
+    try:
+        event = json.loads(text)
+    except (ValueError, RecursionError):
+        raise StreamError(f"malformed event (not JSON): {_text_snippet(text)}") from None
+    if not isinstance(event, dict):
+        raise StreamError(
+            f"malformed event (expected an object, got {type(event).__name__}): "
+            f"{_text_snippet(text)}"
+        )
+    if "error" in event and not event.get("choices"):
+        # A gateway error sent inside the stream after the 200 status line.
+        fields = parse_error_object(event)
+        raise StreamError(
+            fields["message"] or f"error event: {_text_snippet(text)}",
+            type=fields["type"],
+            code=fields["code"],
+            param=fields["param"],
+            request_id=fields["request_id"],
+            body=event,
+        )
+    return event
+
+
+DONE: dict[str, Any] = {}  # sentinel: "[DONE]" reached, later payloads are ignored
+
+
+def events(payloads: list[bytes]) -> Iterator[dict[str, Any]]:
+    """Decode a batch of SSE payloads lazily, emptying the list as it goes.
+
+    Lazy so that the events before a malformed one are still delivered (the caller then
+    knows the partial answer) before the error is raised.
+
+    Args:
+        payloads: Payloads from :class:`SSEDecoder`; entries are replaced by ``b""``.
+
+    Yields:
+        Each event, then :data:`DONE` if ``[DONE]`` was reached.
+
+    Raises:
+        StreamError: A payload is malformed or an error event.
+    """
+    for index in range(len(payloads)):
+        if payloads[index] == b"[DONE]":
+            yield DONE
+            return
+        text = _take_text(payloads, index)
+        if text is not None:
+            event = parse_event(text)
+            # Free the raw text before the consumer handles the event: otherwise a
+            # multi-MB image line is held three times over (payload text, parsed, slice).
+            del text
+            yield event
+
+
+class StreamBudget:
+    """Counts a stream's bytes against ``max_stream_bytes`` and watches the deadline."""
+
+    __slots__ = ("_deadline", "_left", "_limit", "_where")
+
+    def __init__(self, limit: int, deadline: Deadline, where: str) -> None:
+        self._limit = limit
+        self._left = limit
+        self._deadline = deadline
+        self._where = where
+
+    def add(self, chunk: bytes) -> None:
+        """Counts a chunk.
+
+        Raises:
+            ResponseTooLargeError: The stream passed ``max_stream_bytes``.
+            StreamError: The overall timeout passed (events may already have arrived).
+        """
+        self._left -= len(chunk)
+        if self._left < 0:
+            raise ResponseTooLargeError(
+                f"event stream from {self._where} is larger than max_stream_bytes="
+                f"{self._limit} bytes; raise Limits.max_stream_bytes if this is legitimate",
+                limit_name="max_stream_bytes",
+                limit=self._limit,
+            )
+        if self._deadline.expired():
+            raise StreamError(
+                f"stream ended early: the overall timeout of {self._deadline.total:g} s passed "
+                f"({self._where})"
+            )
+
+
+class EventReader:
+    """Raw stream bytes to events: bounded decoding, byte budget, SSE, JSON (pure)."""
+
+    __slots__ = ("_budget", "_decoder", "_sse")
+
+    def __init__(self, decoder: BodyDecoder, sse: SSEDecoder, *, budget: StreamBudget) -> None:
+        self._decoder = decoder
+        self._sse = sse
+        self._budget = budget
+
+    def feed(self, raw: bytes | None) -> Iterator[dict[str, Any]]:
+        """Events completed by a raw chunk, or by the end of the stream (``None``).
+
+        Lazy, so the events before a malformed one still reach the consumer; ends with
+        :data:`DONE` if ``[DONE]`` arrived.
+        """
+        try:
+            pieces = self._decoder.decode(raw) if raw is not None else self._decoder.flush()
+            for piece in pieces:
+                self._budget.add(piece)
+                # No local name for the payloads: a multi-MB payload is freed before the
+                # consumer gets its (already parsed) event.
+                for event in events(self._sse.feed(piece)):
+                    yield event
+                    if event is DONE:
+                        return
+        except httpx.DecodingError as exc:
+            raise StreamError(f"stream ended early: {exc}") from None
+        if raw is None:
+            yield from events(self._sse.close())
+
+
+def check_stream_response(response: httpx.Response, content: bytes | None) -> None:
+    """Reject a 2xx reply to a streaming request that is not an event stream.
+
+    Args:
+        response: The reply.
+        content: Its body if it was read (only for JSON replies), else ``None``.
+
+    Raises:
+        StreamError: The reply is JSON instead of events.
+    """
+    if content is None:
+        return
+    try:
+        parsed = json.loads(content)
+    except (ValueError, RecursionError):
+        parsed = None
+    fields = parse_error_object(parsed)
+    message = fields["message"] if isinstance(parsed, dict) and "error" in parsed else None
+    raise StreamError(
+        message or f"expected an event stream, got JSON: {body_snippet(content)}",
+        status_code=response.status_code,
+        type=fields["type"],
+        code=fields["code"],
+        request_id=fields["request_id"],
+        body=parsed,
+        headers=response.headers,
+    )
+
+
+def is_json_reply(response: httpx.Response) -> bool:
+    content_type = str(response.headers.get("content-type", ""))
+    return content_type.split(";")[0].strip().lower() == JSON_TYPE

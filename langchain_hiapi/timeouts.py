@@ -28,7 +28,7 @@ import httpx
 
 from langchain_hiapi.errors import APITimeoutError
 
-__all__ = ["DEFAULT_TOTAL_TIMEOUT", "Deadline", "HiAPITimeout", "split_timeout"]
+__all__ = ["DEFAULT_TIMEOUT", "DEFAULT_TOTAL_TIMEOUT", "Deadline", "HiAPITimeout", "split_timeout"]
 
 DEFAULT_TOTAL_TIMEOUT = 1800.0
 """Overall budget of one call by default: a 4K image (minutes) with its retries fits."""
@@ -81,6 +81,16 @@ class HiAPITimeout(httpx.Timeout):
     def __repr__(self) -> str:
         phases = ", ".join(f"{name}={getattr(self, name)}" for name in _PHASES)
         return f"HiAPITimeout({phases}, total={self.total})"
+
+
+# Image models (Nano-Banana-Pro at 2K/4K) can take minutes before the first byte of a
+# non-streamed reply, so the read timeout is generous; connecting should be quick, and a large
+# request body (input images as base64) may take a while to upload on a slow link.
+# The overall budget bounds one call however the server trickles (see `timeouts`).
+DEFAULT_TIMEOUT = HiAPITimeout(
+    connect=10.0, read=600.0, write=120.0, pool=30.0, total=DEFAULT_TOTAL_TIMEOUT
+)
+"""The client's default: every phase bounded, and the whole call by `DEFAULT_TOTAL_TIMEOUT`."""
 
 
 def split_timeout(

@@ -17,8 +17,9 @@ from langchain_core.messages import ToolMessage
 from pydantic import SecretStr
 
 from langchain_hiapi import ChatHiAPI, HiAPIImageGenerationTool
-from langchain_hiapi._client import HiAPIClient, _check_peer
+from langchain_hiapi._client import HiAPIClient
 from langchain_hiapi._downloads import DownloadPolicy, Target, is_public_address, literal_address
+from langchain_hiapi._exchange import check_peer
 from langchain_hiapi.errors import APIStatusError, PermissionDeniedError, UnsafeURLError
 from langchain_hiapi.images_api import generate_images
 from langchain_hiapi.limits import Limits
@@ -186,8 +187,8 @@ def test_peer_address_is_checked_for_callers_clients() -> None:
     target = Target(httpx.URL("https://cdn.example.com/a.png"), "public")
     response = httpx.Response(200, extensions={"network_stream": Stream()})
     with pytest.raises(UnsafeURLError, match=r"127\.0\.0\.1"):
-        _check_peer(response, target)
-    _check_peer(response, Target(target.url, "allowed"))  # allowed hosts: any address
+        check_peer(response, target)
+    check_peer(response, Target(target.url, "allowed"))  # allowed hosts: any address
 
 
 # ---------------------------------------------------------------------------- redirects

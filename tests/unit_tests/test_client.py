@@ -26,11 +26,13 @@ from langchain_hiapi._client import (
     HiAPIClient,
     RetryPolicy,
 )
+from langchain_hiapi._exchange import send
 from langchain_hiapi._ratelimit import (
     DEFAULT_RATE_SETTINGS,
     RATE_LIMIT_PATIENCE,
     KeyRateLimiter,
 )
+from langchain_hiapi._steps import adrive, drive
 from langchain_hiapi.errors import (
     APIConnectionError,
     APIStatusError,
@@ -984,12 +986,29 @@ async def test_read_body_goes_to_the_caller_not_the_response(mode: str) -> None:
     h = Harness(mode, server)
     client = h.client
     sink: list[bytes] = []
+    calls = client._calls()
     if mode == "sync":
-        request = client._sync_client().build_request("GET", BASE + "tasks")
-        response = client._send(request, read_body=True, sink=sink)
+        http = client._sync_client()
+        flow = send(
+            calls,
+            http,
+            http.build_request("GET", BASE + "tasks"),
+            calls.deadline(),
+            read_body=True,
+            sink=sink,
+        )
+        response = drive(flow, client._io())
     else:
-        request = client._async_client_for_loop().build_request("GET", BASE + "tasks")
-        response = await client._asend(request, read_body=True, sink=sink)
+        ahttp = client._async_client_for_loop()
+        flow = send(
+            calls,
+            ahttp,
+            ahttp.build_request("GET", BASE + "tasks"),
+            calls.deadline(),
+            read_body=True,
+            sink=sink,
+        )
+        response = await adrive(flow, client._aio())
     assert response.status_code == 200
     assert json.loads(sink.pop()) == payload
     with pytest.raises(httpx.ResponseNotRead):

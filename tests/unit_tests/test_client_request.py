@@ -390,5 +390,5 @@ def test_downloads_elsewhere_are_not_paced_by_the_rate_limiter() -> None:
     )
     cdn = httpx.Request("GET", "https://cdn.hiapi.ai/tasks/tk-1/0.mp4")
     poll = httpx.Request("GET", "https://api.test/v1/tasks/tk-1")
-    assert client._gate(cdn) is None
-    assert client._gate(poll) is not None
+    assert client._calls().gate(cdn) is None
+    assert client._calls().gate(poll) is not None
