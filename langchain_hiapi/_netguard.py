@@ -60,8 +60,13 @@ def guard(deadline: Deadline | None, pick_address: AddressPicker | None = None) 
         _SCOPE.reset(token)
 
 
-def _clamp(timeout: float | None, error: type[Exception]) -> float | None:
-    """`timeout` shortened to what is left of the current deadline."""
+def _clamp(timeout: float | None, error: str) -> float | None:
+    """`timeout` shortened to what is left of the current deadline.
+
+    Raises:
+        httpcore.ConnectTimeout, ReadTimeout or WriteTimeout (named by ``error``): The
+            deadline has passed.
+    """
     scope = _SCOPE.get()
     if scope is None or scope.deadline is None:
         return timeout
@@ -69,7 +74,9 @@ def _clamp(timeout: float | None, error: type[Exception]) -> float | None:
     if left is None:
         return timeout
     if left <= 0:
-        raise error("the overall timeout of the call has passed")
+        import httpcore  # imported late, like httpx does, to keep the import light
+
+        raise getattr(httpcore, error)("the overall timeout of the call has passed")
     return left if timeout is None else min(timeout, left)
 
 
@@ -80,132 +87,94 @@ def _pick(host: str, port: int) -> str:
     return scope.pick_address(host, port)
 
 
-def _wrap_sync(backend: Any) -> Any:
-    import httpcore
+class _Stream:
+    """An httpcore network stream whose reads, writes and TLS handshake obey `guard`.
 
-    class Stream(httpcore.NetworkStream):
-        def __init__(self, inner: httpcore.NetworkStream) -> None:
-            self._inner = inner
+    Written once for both modes: a method returns what the inner stream's does (a value,
+    or a coroutine the async caller awaits); only `_wrap` differs (`_AsyncStream`).
+    """
 
-        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-            return self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
 
-        def write(self, buffer: bytes, timeout: float | None = None) -> None:
-            self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+    def read(self, max_bytes: int, timeout: float | None = None) -> Any:
+        return self._inner.read(max_bytes, _clamp(timeout, "ReadTimeout"))
 
-        def close(self) -> None:
-            self._inner.close()
+    def write(self, buffer: bytes, timeout: float | None = None) -> Any:
+        return self._inner.write(buffer, _clamp(timeout, "WriteTimeout"))
 
-        def start_tls(
-            self,
-            ssl_context: ssl.SSLContext,
-            server_hostname: str | None = None,
-            timeout: float | None = None,
-        ) -> httpcore.NetworkStream:
-            timeout = _clamp(timeout, httpcore.ConnectTimeout)
-            return Stream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+    def close(self) -> Any:
+        return self._inner.close()
 
-        def get_extra_info(self, info: str) -> Any:
-            return self._inner.get_extra_info(info)
+    def aclose(self) -> Any:
+        return self._inner.aclose()
 
-    class Backend(httpcore.NetworkBackend):
-        def __init__(self, inner: httpcore.NetworkBackend) -> None:
-            self._inner = inner
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        timeout = _clamp(timeout, "ConnectTimeout")
+        return self._wrap(self._inner.start_tls(ssl_context, server_hostname, timeout))
 
-        def connect_tcp(
-            self,
-            host: str,
-            port: int,
-            timeout: float | None = None,
-            local_address: str | None = None,
-            socket_options: Iterable[Any] | None = None,
-        ) -> httpcore.NetworkStream:
-            timeout = _clamp(timeout, httpcore.ConnectTimeout)
-            stream = self._inner.connect_tcp(
-                _pick(host, port), port, timeout, local_address, socket_options
-            )
-            return Stream(stream)
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
-        def connect_unix_socket(
-            self,
-            path: str,
-            timeout: float | None = None,
-            socket_options: Iterable[Any] | None = None,
-        ) -> httpcore.NetworkStream:
-            timeout = _clamp(timeout, httpcore.ConnectTimeout)
-            return Stream(self._inner.connect_unix_socket(path, timeout, socket_options))
-
-        def sleep(self, seconds: float) -> None:
-            self._inner.sleep(seconds)
-
-    return Backend(backend)
+    def _wrap(self, stream: Any) -> Any:
+        return _Stream(stream)
 
 
-def _wrap_async(backend: Any) -> Any:
-    import httpcore
+class _AsyncStream(_Stream):
+    async def _wrap(self, stream: Any) -> Any:
+        return _AsyncStream(await stream)
 
-    class Stream(httpcore.AsyncNetworkStream):
-        def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-            self._inner = inner
 
-        async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-            return await self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+class _Backend:
+    """An httpcore network backend whose connections obey `guard` (see `_Stream`)."""
 
-        async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-            await self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
 
-        async def aclose(self) -> None:
-            await self._inner.aclose()
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> Any:
+        timeout = _clamp(timeout, "ConnectTimeout")
+        return self._connect(host, port, timeout, local_address, socket_options)
 
-        async def start_tls(
-            self,
-            ssl_context: ssl.SSLContext,
-            server_hostname: str | None = None,
-            timeout: float | None = None,
-        ) -> httpcore.AsyncNetworkStream:
-            timeout = _clamp(timeout, httpcore.ConnectTimeout)
-            return Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> Any:
+        timeout = _clamp(timeout, "ConnectTimeout")
+        return self._wrap(self._inner.connect_unix_socket(path, timeout, socket_options))
 
-        def get_extra_info(self, info: str) -> Any:
-            return self._inner.get_extra_info(info)
+    def sleep(self, seconds: float) -> Any:
+        return self._inner.sleep(seconds)
 
-    class Backend(httpcore.AsyncNetworkBackend):
-        def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-            self._inner = inner
+    def _connect(self, host: str, port: int, *rest: Any) -> Any:
+        return _Stream(self._inner.connect_tcp(_pick(host, port), port, *rest))
 
-        async def connect_tcp(
-            self,
-            host: str,
-            port: int,
-            timeout: float | None = None,
-            local_address: str | None = None,
-            socket_options: Iterable[Any] | None = None,
-        ) -> httpcore.AsyncNetworkStream:
-            timeout = _clamp(timeout, httpcore.ConnectTimeout)
-            # The resolver is blocking: run it off the event loop when one is needed.
-            scope = _SCOPE.get()
-            if scope is not None and scope.pick_address is not None:
-                import anyio.to_thread
+    def _wrap(self, stream: Any) -> Any:
+        return _Stream(stream)
 
-                host = await anyio.to_thread.run_sync(scope.pick_address, host, port)
-            stream = await self._inner.connect_tcp(
-                host, port, timeout, local_address, socket_options
-            )
-            return Stream(stream)
 
-        async def connect_unix_socket(
-            self,
-            path: str,
-            timeout: float | None = None,
-            socket_options: Iterable[Any] | None = None,
-        ) -> httpcore.AsyncNetworkStream:
-            timeout = _clamp(timeout, httpcore.ConnectTimeout)
-            return Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+class _AsyncBackend(_Backend):
+    async def _connect(self, host: str, port: int, *rest: Any) -> Any:
+        # The resolver is blocking: run it off the event loop when one is needed.
+        scope = _SCOPE.get()
+        if scope is not None and scope.pick_address is not None:
+            import anyio.to_thread
 
-        async def sleep(self, seconds: float) -> None:
-            await self._inner.sleep(seconds)
+            host = await anyio.to_thread.run_sync(scope.pick_address, host, port)
+        return _AsyncStream(await self._inner.connect_tcp(host, port, *rest))
 
-    return Backend(backend)
+    async def _wrap(self, stream: Any) -> Any:
+        return _AsyncStream(await stream)
 
 
 def _install(transport: object, wrap: Callable[[Any], Any]) -> None:
@@ -225,5 +194,4 @@ def install(client: httpx.Client | httpx.AsyncClient, *, is_async: bool) -> None
     Only the client's own transport is changed (proxy mounts keep theirs: there the
     proxy, not this process, connects to the host).
     """
-    wrap = _wrap_async if is_async else _wrap_sync
-    _install(getattr(client, "_transport", None), wrap)
+    _install(getattr(client, "_transport", None), _AsyncBackend if is_async else _Backend)
