@@ -8,4 +8,5 @@
 - `catalogue_inputs`: task inputs the catalogue must accept (`VALID_INPUTS`) or refuse.
 - `emulator`: plain-HTTP helpers for the task-API emulator (create, poll, errors, a fake
   clock, a loopback callback `Receiver`).
+- `client`: a scripted `httpx.MockTransport` (`Server`) and a sync/async `HiAPIClient` `Harness`.
 """

@@ -79,12 +79,26 @@ async def test_retry_after_seconds_honoured(
     assert len(emu.requests) == 2
 
 
+async def test_retry_after_is_honoured_on_every_retry(
+    emu: HiAPIEmulator, make_llm: Any, mode: str
+) -> None:
+    emu.queue(*[Reply(status=429, headers={"Retry-After": "1.5"})] * 3)
+    llm, sleeps = make_llm(max_retries=2)
+    with pytest.raises(RateLimitError):
+        await invoke(llm, mode, "hi")
+    assert sleeps.delays == [1.5, 1.5]
+    assert len(emu.requests) == 3
+
+
+@pytest.mark.parametrize("status", [429, 503])
 @pytest.mark.parametrize("kind", KINDS)
 async def test_retry_after_http_date_honoured(
-    emu: HiAPIEmulator, make_llm: Any, mode: str, kind: str
+    emu: HiAPIEmulator, make_llm: Any, mode: str, kind: str, status: int
 ) -> None:
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
-    emu.queue(Reply(status=429, headers={"Retry-After": when}))
+    # 503: an upstream hiccup (the emulator's default 503 is a model_not_found, not retried).
+    body = error_body("busy", "upstream_error") if status == 503 else None
+    emu.queue(Reply(status=status, body=body, headers={"Retry-After": when}))
     llm, sleeps = make_llm()
     await call(llm, mode, kind, "hi")
     (delay,) = sleeps.delays

@@ -14,7 +14,6 @@ import pytest
 from pydantic import SecretStr
 
 from langchain_hiapi._client import MAX_RETRY_AFTER, HiAPIClient, RetryPolicy
-from langchain_hiapi._ids import path_segment
 from langchain_hiapi._task_flows import task_path
 from langchain_hiapi.errors import InvalidResponseError
 from langchain_hiapi.tasks import AsyncHiAPITasks, HiAPITasks
@@ -89,13 +88,12 @@ def test_a_hostile_id_from_create_never_becomes_a_poll_url(tmp_path: Any) -> Non
     "task_id", ["tk-hiapi-01HZTQ8BX2N3GM3YFK4Z9D7VQR", "video_68b2c3", "upstream:abc.1-2", "a"]
 )
 def test_documented_id_shapes_pass_unchanged(task_id: str) -> None:
-    assert path_segment(task_id, "id") == task_id
     assert task_path(task_id) == f"/tasks/{quote(task_id, safe='')}"  # ':' escaped, not lost
 
 
 def test_messages_escape_control_characters() -> None:
     with pytest.raises(ValueError, match=r"\\r\\n") as info:
-        path_segment("a\r\nb", "task id")
+        task_path("a\r\nb")
     assert "\r" not in str(info.value)
 
 

@@ -6,9 +6,7 @@ import asyncio
 import email.utils
 import json
 import logging
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import aclosing, closing
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -50,149 +48,18 @@ from langchain_hiapi.errors import (
     StreamError,
     error_from_response,
 )
-
-KEY = "sk-hiapi-TOPSECRET-0123456789"
-PUBLIC_IP = "93.184.215.14"
-BASE = "https://api.test/v1/"
-
-
-def err_body(message: str, code: str | int = "", type_: str = "new_api_error") -> bytes:
-    return json.dumps(
-        {"error": {"message": message, "type": type_, "param": "", "code": code}},
-        ensure_ascii=False,
-    ).encode()
-
-
-def error_reply(
-    status: int, message: str = "boom", code: str | int = "", **kw: Any
-) -> httpx.Response:
-    return httpx.Response(status, content=err_body(message, code), **kw)
-
-
-def ok(obj: object = None) -> httpx.Response:
-    return httpx.Response(200, json={"ok": True} if obj is None else obj)
-
-
-class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """A response body delivered in chunks, optionally failing after them; records closing."""
-
-    def __init__(self, chunks: list[bytes], error: Exception | None = None) -> None:
-        self.chunks = chunks
-        self.error = error
-        self.closed = False
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self.chunks
-        if self.error is not None:
-            raise self.error
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self.chunks:
-            yield chunk
-        if self.error is not None:
-            raise self.error
-
-    def close(self) -> None:
-        self.closed = True
-
-    async def aclose(self) -> None:
-        self.closed = True
-
-
-def sse(*events: object, done: bool = True) -> list[bytes]:
-    out = [b"data: " + json.dumps(e).encode() + b"\n\n" for e in events]
-    if done:
-        out.append(b"data: [DONE]\n\n")
-    return out
-
-
-def sse_reply(chunks: list[bytes], error: Exception | None = None) -> tuple[httpx.Response, Chunks]:
-    stream = Chunks(chunks, error)
-    return (
-        httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream),
-        stream,
-    )
-
-
-Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-class Server:
-    """MockTransport handler replaying scripted replies (the last one repeats)."""
-
-    def __init__(self, *replies: Reply) -> None:
-        self.replies = list(replies)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-        if isinstance(reply, Exception):
-            raise reply
-        if callable(reply):
-            return reply(request)
-        if hasattr(reply, "_content"):
-            # The client rebinds a response's stream to itself: serve a fresh copy each time.
-            return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
-        return reply  # a streamed body (Chunks): served once
-
-
-class Harness:
-    """One HiAPIClient over a MockTransport, driven the same way in sync and async mode."""
-
-    def __init__(self, mode: str, server: Server, **kwargs: Any) -> None:
-        self.mode = mode
-        self.server = server
-        self.sleeps: list[float] = []
-        transport = httpx.MockTransport(server)
-        if mode == "sync":
-            kwargs.setdefault("http_client", httpx.Client(transport=transport))
-        else:
-            kwargs.setdefault("http_async_client", httpx.AsyncClient(transport=transport))
-        kwargs.setdefault("api_key", SecretStr(KEY))
-        # Download hosts are resolved and must be public; no DNS in unit tests.
-        kwargs.setdefault("resolver", lambda host: [PUBLIC_IP])
-        self.client = HiAPIClient(
-            base_url=BASE, sleep=self.sleeps.append, asleep=self._asleep, **kwargs
-        )
-
-    async def _asleep(self, delay: float) -> None:
-        self.sleeps.append(delay)
-
-    @property
-    def calls(self) -> int:
-        return len(self.server.requests)
-
-    async def json(self, method: str = "POST", path: str = "/chat/completions", body: Any = None):  # type: ignore[no-untyped-def]
-        if body is None and method == "POST":
-            body = {"model": "m"}
-        if self.mode == "sync":
-            return self.client.request_json(method, path, body)
-        return await self.client.arequest_json(method, path, body)
-
-    async def bytes(
-        self, method: str = "GET", path: str = "/videos/v1/content"
-    ) -> tuple[bytes, str]:
-        if self.mode == "sync":
-            return self.client.request_bytes(method, path)
-        return await self.client.arequest_bytes(method, path)
-
-    async def stream(self, limit: int | None = None) -> list[dict[str, Any]]:
-        body = {"model": "m", "stream": True}
-        out: list[dict[str, Any]] = []
-        if self.mode == "sync":
-            with closing(self.client.stream_events("/chat/completions", body)) as gen:  # type: ignore[type-var]
-                for event in gen:
-                    out.append(event)
-                    if limit is not None and len(out) >= limit:
-                        break
-        else:
-            async with aclosing(self.client.astream_events("/chat/completions", body)) as agen:  # type: ignore[type-var]
-                async for event in agen:
-                    out.append(event)
-                    if limit is not None and len(out) >= limit:
-                        break
-        return out
+from tests._support.client import (
+    BASE,
+    KEY,
+    Chunks,
+    Harness,
+    Server,
+    err_body,
+    error_reply,
+    ok,
+    sse,
+    sse_reply,
+)
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -355,14 +222,6 @@ async def test_numeric_code_and_chinese_message(mode: str) -> None:
     assert str(err) == "HiAPI 429 429: 上游负载已饱和 请稍后再试 (request id: 20251201abc)"
 
 
-async def test_html_error_page(mode: str) -> None:
-    page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
-    reply = httpx.Response(502, content=page, headers={"content-type": "text/html"})
-    h = Harness(mode, Server(reply), retry_policy=RetryPolicy(max_retries=0))
-    with pytest.raises(InternalServerError, match="502 Bad Gateway"):
-        await h.json()
-
-
 async def test_binary_garbage_error(mode: str) -> None:
     reply = httpx.Response(500, content=bytes(range(256)))
     h = Harness(mode, Server(reply), retry_policy=RetryPolicy(max_retries=0))
@@ -389,21 +248,6 @@ async def test_invalid_2xx_body(mode: str, content: bytes, match: str) -> None:
 
 
 # -- Retry-After and backoff ---------------------------------------------------------------
-
-
-async def test_retry_after_seconds_honoured(mode: str) -> None:
-    h = Harness(mode, Server(error_reply(429, headers={"Retry-After": "1.5"})))
-    with pytest.raises(RateLimitError):
-        await h.json()
-    assert h.sleeps == [1.5, 1.5]
-
-
-async def test_retry_after_http_date(mode: str) -> None:
-    date = email.utils.formatdate(time.time() + 30, usegmt=True)
-    h = Harness(mode, Server(error_reply(503, headers={"Retry-After": date}), ok()))
-    await h.json()
-    assert len(h.sleeps) == 1
-    assert 27 <= h.sleeps[0] <= 31
 
 
 def test_retry_after_parsing_is_deterministic() -> None:
@@ -506,22 +350,12 @@ async def test_connection_error_then_success(mode: str) -> None:
     assert h.calls == 2
 
 
-@pytest.mark.parametrize("exc", [httpx.ReadTimeout("read timed out"), httpx.WriteTimeout("w")])
-async def test_read_timeout_not_retried_by_default(mode: str, exc: Exception) -> None:
-    h = Harness(mode, Server(exc))
+async def test_write_timeout_not_retried_by_default(mode: str) -> None:
+    # A read timeout: tests/reliability/test_faults.py (test_read_timeout_is_not_resent_...).
+    h = Harness(mode, Server(httpx.WriteTimeout("w")))
     with pytest.raises(APITimeoutError):
         await h.json()
     assert h.calls == 1
-
-
-async def test_read_timeout_retried_when_enabled(mode: str) -> None:
-    policy = RetryPolicy(retry_read_timeouts=True)
-    h = Harness(mode, Server(httpx.ReadTimeout("slow")), retry_policy=policy)
-    with pytest.raises(APITimeoutError):
-        await h.json()
-    assert h.calls == 3
-    h2 = Harness(mode, Server(httpx.ReadTimeout("slow"), ok()), retry_policy=policy)
-    assert await h2.json() == {"ok": True}
 
 
 async def test_unsupported_protocol_not_retried(mode: str) -> None:
@@ -703,20 +537,6 @@ async def test_stream_consumer_stops_early_closes_response(mode: str) -> None:
     h = Harness(mode, Server(reply))
     assert await h.stream(limit=1) == [CHUNK]
     assert stream.closed
-
-
-async def test_stream_sixteen_megabyte_line(mode: str) -> None:
-    image = "A" * (16 * 1024 * 1024)
-    line = b'data: {"choices":[{"index":0,"delta":{"content":"' + image.encode() + b'"}}]}\n\n'
-    step = 64 * 1024
-    chunks = [line[i : i + step] for i in range(0, len(line), step)] + [b"data: [DONE]\n\n"]
-    reply, _ = sse_reply(chunks)
-    h = Harness(mode, Server(reply))
-    start = time.perf_counter()
-    events = await h.stream()
-    assert time.perf_counter() - start < 3.0
-    assert len(events) == 1
-    assert events[0]["choices"][0]["delta"]["content"] == image
 
 
 # -- secrets and logging -------------------------------------------------------------------

@@ -32,7 +32,7 @@ from langchain_hiapi.errors import (
     RateLimitError,
     UnsafeURLError,
 )
-from tests.unit_tests.test_client import KEY, Chunks, Harness, Server
+from tests._support.client import KEY, Chunks, Harness, Server
 
 KEYED = {"Idempotency-Key": "k-1"}
 

@@ -8,7 +8,9 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from langchain_hiapi._sse import SSEDecoder
+from langchain_hiapi._decoding import BodyDecoder
+from langchain_hiapi._sse import DONE, EventReader, SSEDecoder, StreamBudget
+from langchain_hiapi.timeouts import Deadline
 
 
 def decode_all(chunks: list[bytes]) -> list[bytes]:
@@ -103,7 +105,8 @@ def test_payloads_are_bytes() -> None:
 
 
 def test_sixteen_megabyte_line_in_small_chunks_is_linear() -> None:
-    body = b"A" * (16 * 1024 * 1024)
+    image = "A" * (16 * 1024 * 1024)
+    body = b'{"choices":[{"index":0,"delta":{"content":"' + image.encode() + b'"}}]}'
     stream = b"data: " + body + b"\n\ndata: [DONE]\n\n"
     dec = SSEDecoder()
     out: list[bytes] = []
@@ -114,6 +117,16 @@ def test_sixteen_megabyte_line_in_small_chunks_is_linear() -> None:
     elapsed = time.perf_counter() - start
     assert out == [body, b"[DONE]"]
     assert elapsed < 2.0
+    # The same line as events, in the 64 KB reads of the client (end to end with a real
+    # 16 MB image: tests/reliability/test_streams.py::test_16mb_image_line).
+    budget = StreamBudget(64 * 1024 * 1024, Deadline(None), "test")
+    reader = EventReader(BodyDecoder(""), SSEDecoder(), budget=budget)
+    start = time.perf_counter()
+    step = 64 * 1024
+    events = [e for i in range(0, len(stream), step) for e in reader.feed(stream[i : i + step])]
+    assert time.perf_counter() - start < 3.0
+    assert events[1:] == [DONE]
+    assert events[0]["choices"][0]["delta"]["content"] == image
 
 
 def test_many_cr_only_lines_are_linear() -> None:
