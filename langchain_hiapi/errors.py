@@ -429,10 +429,6 @@ class UnsafeURLError(HiAPIError):
         self.url = url
 
 
-class LocalFileError(ValueError):
-    """A local input image was refused; the message is meant for the agent."""
-
-
 def __getattr__(name: str) -> Any:
     # The mapping functions moved to `_error_mapping`; their public names stay here.
     if name in ("envelope_error", "error_from_response"):
