@@ -173,13 +173,10 @@ class HiAPIClient:
         self._default_headers = check_headers(default_headers or {})
         self.limits = limits
         self.download_policy = DownloadPolicy(self.base_url, allowed_download_hosts)
-        self._resolver = resolver or resolve_with_system
-        self._clock = clock
-        self._sleep = sleep
-        self._asleep = asleep
-        self._user_client = http_client
-        self._user_async_client = http_async_client
-        self._resolver_setting = resolver
+        self._resolver_setting, self._resolver = resolver, resolver or resolve_with_system
+        self._clock, self._sleep, self._asleep = clock, sleep, asleep
+        # A caller's own httpx clients: used as given, never closed.
+        self._user_client, self._user_async_client = http_client, http_async_client
         self._lease = Lease(
             PoolKey.of(
                 base_url=self.base_url,

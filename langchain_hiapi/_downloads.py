@@ -15,7 +15,7 @@ Redirects are followed by hand, at most `Limits.max_redirects` of them, and ever
 checked again; the API key and secret-looking default headers go only to the gateway's
 own origin. A refused URL raises `UnsafeURLError` before any connection is made.
 
-This module is pure logic (the resolver is passed in); `_client` drives the requests.
+This module is pure logic (the resolver is passed in); `_fetch` drives the requests.
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ of the call in progress, and, for downloads from hosts that must be public, reso
 name itself, checks every address and connects to a checked one (so a DNS answer cannot
 change between the check and the connection).
 
-The call in progress is found through a context variable set by `_client` around its I/O
+The call in progress is found through a context variable set by `_steps` around each I/O step
 (`guard`), so one pool serves many concurrent calls, each with its own deadline.
 
-Clients passed in by the caller keep their own transport; for them `_client` still checks
+Clients passed in by the caller keep their own transport; for them the flows still check
 the deadline between chunks and the address before sending.
 """
 
@@ -180,7 +180,7 @@ class _AsyncBackend(_Backend):
 def _install(transport: object, wrap: Callable[[Any], Any]) -> None:
     # httpx builds its httpcore pool with the default backend and offers no parameter for
     # another; swap it in place. Should httpx change its internals (or the transport be
-    # another kind), the guard is skipped and the chunk-level checks in _client still
+    # another kind), the guard is skipped and the chunk-level checks of the flows still
     # bound the call.
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)

@@ -15,7 +15,7 @@ loop. Each is tied to its loop through an async generator that the loop finalize
 down (`asyncio.run` and `asyncio.Runner` do), and that generator closes the client while the
 loop still runs: a finished loop leaves no unclosed sockets behind.
 
-Kept out of `_client.py` so that the retry and request code and the pooling stay apart.
+Kept out of `_client.py` so that the request flows and the pooling stay apart.
 """
 
 from __future__ import annotations

@@ -29,34 +29,40 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APIConnectionError",
-    "APIStatusError",
     "APITimeoutError",
+    "HiAPIError",
+    "InvalidResponseError",
+    "LocalFileError",
+    "ResponseTooLargeError",
+    "StreamError",
+    "UnsafeURLError",
+    "envelope_error",
+    "error_from_response",
+]
+# The gateway's error replies, by status and code.
+__all__ += [
+    "APIStatusError",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
-    "HiAPIError",
     "IdempotencyKeyMismatchError",
     "InsufficientQuotaError",
     "InternalServerError",
     "InvalidRequestError",
-    "InvalidResponseError",
-    "LocalFileError",
     "ModelNotFoundError",
     "ModelUnavailableError",
     "NotFoundError",
-    "OutputExpiredError",
     "PermissionDeniedError",
     "PromptBlockedError",
     "RateLimitError",
-    "ResponseTooLargeError",
-    "StreamError",
+]
+# Tasks and webhooks.
+__all__ += [
+    "OutputExpiredError",
     "TaskFailedError",
     "TaskInputError",
     "TaskWaitTimeout",
-    "UnsafeURLError",
     "WebhookVerificationError",
-    "envelope_error",
-    "error_from_response",
 ]
 
 # The gateway's generic error type says nothing, so `str(err)` prefers the code.
@@ -106,12 +112,8 @@ class HiAPIError(Exception):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-        self.type = type
-        self.code = code
-        self.param = param
-        self.request_id = request_id
+        self.message, self.status_code, self.type = message, status_code, type
+        self.code, self.param, self.request_id = code, param, request_id
         self.body = body
         self.headers: dict[str, str] = dict(headers) if headers is not None else {}
 
