@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from pydantic import SecretStr
 
+from langchain_hiapi._closing import ContextManaged
 from langchain_hiapi._downloads import DownloadPolicy, Resolver, resolve_with_system
 from langchain_hiapi._exchange import (
     Body,
@@ -88,7 +89,7 @@ def _restore_client(settings: dict[str, Any]) -> HiAPIClient:
     return HiAPIClient(**settings)
 
 
-class HiAPIClient:
+class HiAPIClient(ContextManaged):
     """Minimal HiAPI HTTP client with retries, typed errors and SSE streaming.
 
     Holds settings, not sockets: on first use it leases the process-wide connection pool of its
@@ -262,18 +263,6 @@ class HiAPIClient:
         """Async `close`: also awaits the closing of the running loop's connections."""
         for pool in self._lease.end():
             await pool.aclose()
-
-    def __enter__(self) -> HiAPIClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> HiAPIClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # -- one call: its settings and the driver of its flow ----------------------------------
 
