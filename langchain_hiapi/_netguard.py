@@ -16,11 +16,9 @@ the deadline between chunks and the address before sending.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import ssl
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
@@ -33,31 +31,35 @@ AddressPicker = Callable[[str, int], str]
 """`(host, port) -> address to connect to`; raises to refuse the host."""
 
 
-@dataclass(frozen=True)
-class _Scope:
-    deadline: Deadline | None
-    pick_address: AddressPicker | None
-
-
-_SCOPE: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
-    "langchain_hiapi_net_scope", default=None
-)
-
-
-@contextlib.contextmanager
-def guard(deadline: Deadline | None, pick_address: AddressPicker | None = None) -> Iterator[None]:
+class guard:  # noqa: N801  (used like a function: `with guard(deadline):`)
     """Applies a deadline (and an address check) to the socket work done inside.
+
+    A plain class rather than `contextlib.contextmanager`: it wraps every chunk read.
 
     Args:
         deadline: The call's deadline, or `None`.
         pick_address: Resolves and checks the host of a new connection, or `None` to
             connect as usual.
     """
-    token = _SCOPE.set(_Scope(deadline, pick_address))
-    try:
-        yield
-    finally:
-        _SCOPE.reset(token)
+
+    __slots__ = ("_token", "deadline", "pick_address")
+
+    def __init__(
+        self, deadline: Deadline | None, pick_address: AddressPicker | None = None
+    ) -> None:
+        self.deadline = deadline
+        self.pick_address = pick_address
+
+    def __enter__(self) -> None:
+        self._token = _SCOPE.set(self)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _SCOPE.reset(self._token)
+
+
+_SCOPE: contextvars.ContextVar[guard | None] = contextvars.ContextVar(
+    "langchain_hiapi_net_scope", default=None
+)
 
 
 def _clamp(timeout: float | None, error: str) -> float | None:

@@ -93,7 +93,7 @@ Flow = Generator[Step, Any, T]
 
 
 class _IO:
-    """What both drivers share: the steps that need no I/O."""
+    """What both drivers share: the step that needs no I/O."""
 
     def __init__(self, pooled: Callable[[], Any]) -> None:
         self._pooled = pooled
@@ -103,7 +103,7 @@ class _IO:
 
 
 class SyncIO(_IO):
-    """Performs steps with blocking I/O."""
+    """Performs steps with blocking I/O (a method a step type; see `do`)."""
 
     def __init__(self, pooled: Callable[[], httpx.Client], sleep: Callable[[float], None]) -> None:
         super().__init__(pooled)
@@ -111,23 +111,29 @@ class SyncIO(_IO):
 
     def do(self, step: Step) -> Any:
         """Performs one step and returns its result."""
-        if isinstance(step, Send):
-            with _netguard.guard(step.deadline, step.pick):
-                return step.client.send(step.request, stream=True, follow_redirects=False)
-        if isinstance(step, NextChunk):
-            with _netguard.guard(step.deadline):
-                return next(step.chunks, None)
-        if isinstance(step, Chunks):
-            response = step.response
-            # Built in memory (a mock transport): httpx has read and decoded the body already.
-            return iter((response.content,)) if response.is_stream_consumed else response.iter_raw()
-        if isinstance(step, Close):
-            return step.response.close()
-        if isinstance(step, Sleep):
-            return self._sleep(step.seconds)
-        if isinstance(step, Resolve):
-            return step.policy.resolve(step.target, step.resolver)
-        return self.open_client(step)  # type: ignore[arg-type]
+        return _SYNC[type(step)](self, step)
+
+    def send(self, step: Send) -> Any:
+        with _netguard.guard(step.deadline, step.pick):
+            return step.client.send(step.request, stream=True, follow_redirects=False)
+
+    def next_chunk(self, step: NextChunk) -> bytes | None:
+        with _netguard.guard(step.deadline):
+            return next(step.chunks, None)
+
+    def chunks(self, step: Chunks) -> Iterator[bytes]:
+        response = step.response
+        # Built in memory (a mock transport): httpx has read and decoded the body already.
+        return iter((response.content,)) if response.is_stream_consumed else response.iter_raw()
+
+    def close(self, step: Close) -> None:
+        step.response.close()
+
+    def sleep(self, step: Sleep) -> None:
+        self._sleep(step.seconds)
+
+    def resolve(self, step: Resolve) -> None:
+        step.policy.resolve(step.target, step.resolver)
 
 
 async def _in_memory(response: httpx.Response) -> AsyncIterator[bytes]:
@@ -141,28 +147,59 @@ class AsyncIO(_IO):
         self, pooled: Callable[[], httpx.AsyncClient], sleep: Callable[[float], Awaitable[None]]
     ) -> None:
         super().__init__(pooled)
-        self._sleep = sleep
+        self._asleep = sleep
 
-    async def do(self, step: Step) -> Any:
+    async def ado(self, step: Step) -> Any:
         """Async `SyncIO.do`."""
-        if isinstance(step, NextChunk):
-            with _netguard.guard(step.deadline):
-                return await anext(step.chunks, None)
-        if isinstance(step, Send):
-            with _netguard.guard(step.deadline, step.pick):
-                return await step.client.send(step.request, stream=True, follow_redirects=False)
-        if isinstance(step, Close):
-            return await step.response.aclose()
-        if isinstance(step, Chunks):
-            response = step.response
-            return _in_memory(response) if response.is_stream_consumed else response.aiter_raw()
-        if isinstance(step, Resolve):
-            if step.target.access == "public":  # the resolver blocks: keep it off the loop
-                return await asyncio.to_thread(step.policy.resolve, step.target, step.resolver)
-            return step.policy.resolve(step.target, step.resolver)
-        if isinstance(step, Sleep):
-            return await self._sleep(step.seconds)
-        return self.open_client(step)  # type: ignore[arg-type]
+        handler = _ASYNC.get(type(step))
+        if handler is None:  # no I/O: `OpenClient`
+            return self.open_client(step)  # type: ignore[arg-type]
+        return await handler(self, step)
+
+    async def asend(self, step: Send) -> Any:
+        with _netguard.guard(step.deadline, step.pick):
+            return await step.client.send(step.request, stream=True, follow_redirects=False)
+
+    async def anext_chunk(self, step: NextChunk) -> bytes | None:
+        with _netguard.guard(step.deadline):
+            return await anext(step.chunks, None)
+
+    async def achunks(self, step: Chunks) -> AsyncIterator[bytes]:
+        response = step.response
+        return _in_memory(response) if response.is_stream_consumed else response.aiter_raw()
+
+    async def aclose(self, step: Close) -> None:
+        await step.response.aclose()
+
+    async def asleep(self, step: Sleep) -> None:
+        await self._asleep(step.seconds)
+
+    async def aresolve(self, step: Resolve) -> None:
+        if step.target.access == "public":  # the resolver blocks: keep it off the loop
+            await asyncio.to_thread(step.policy.resolve, step.target, step.resolver)
+        else:
+            step.policy.resolve(step.target, step.resolver)
+
+
+# Dispatch by step type (a dict lookup per step, not a chain of isinstance checks).
+_SYNC: dict[type, Callable[[Any, Any], Any]] = {
+    OpenClient: _IO.open_client,
+    Send: SyncIO.send,
+    NextChunk: SyncIO.next_chunk,
+    Chunks: SyncIO.chunks,
+    Close: SyncIO.close,
+    Sleep: SyncIO.sleep,
+    Resolve: SyncIO.resolve,
+}
+# The steps that do I/O in async (`OpenClient` has none: `_IO.open_client` serves it).
+_ASYNC: dict[type, Callable[[Any, Any], Awaitable[Any]]] = {
+    Send: AsyncIO.asend,
+    NextChunk: AsyncIO.anext_chunk,
+    Chunks: AsyncIO.achunks,
+    Close: AsyncIO.aclose,
+    Sleep: AsyncIO.asleep,
+    Resolve: AsyncIO.aresolve,
+}
 
 
 class Turn(Generic[T]):
@@ -175,15 +212,15 @@ class Turn(Generic[T]):
 
     def ok(self, result: Any) -> None:
         """Resumes the flow with a step's result."""
-        self._advance(self._flow.send, result)
+        try:
+            self.step = self._flow.send(result)
+        except StopIteration as stop:
+            self.step, self.value = None, stop.value
 
     def fail(self, exc: BaseException) -> None:
         """Throws a step's exception into the flow (which re-raises what it can't handle)."""
-        self._advance(self._flow.throw, exc)
-
-    def _advance(self, resume: Callable[[Any], Step], arg: Any) -> None:
         try:
-            self.step = resume(arg)
+            self.step = self._flow.throw(exc)
         except StopIteration as stop:
             self.step, self.value = None, stop.value
 
@@ -205,7 +242,7 @@ async def aiterate(turn: Turn[Any], io: AsyncIO) -> AsyncIterator[Any]:
     turn.ok(None)
     while (step := turn.step) is not None:
         try:
-            result = (yield step.value) if isinstance(step, Emit) else await io.do(step)
+            result = (yield step.value) if isinstance(step, Emit) else await io.ado(step)
         except BaseException as exc:  # GeneratorExit and cancellation too
             turn.fail(exc)
         else:
