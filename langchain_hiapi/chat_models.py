@@ -68,9 +68,8 @@ class ChatHiAPI(ChatHiAPIFields):
     standard image content blocks instead of a multi-megabyte base64 Markdown string.
 
     Setup:
-        Install `langchain-hiapi`, then give the model your key in `HIAPI_API_KEY`
-        (`HIAPI_BASE_URL` points it at another gateway, e.g. `python -m
-        langchain_hiapi.testing`'s emulator).
+        Install `langchain-hiapi` and set `HIAPI_API_KEY` (`HIAPI_BASE_URL` points the
+        model at another gateway, e.g. the emulator of `python -m langchain_hiapi.testing`).
 
         ```bash
         pip install -U langchain-hiapi
@@ -83,66 +82,33 @@ class ChatHiAPI(ChatHiAPIFields):
             HiAPI model id: `Nano-Banana`, `Nano-Banana-2`, `Nano-Banana-Pro`,
             `gpt-image-2` (images) or any text model HiAPI serves (e.g. `gpt-4o-mini`).
         image_config:
-            Image options of image models: `aspect_ratio` (`1:1`, `2:3`, `3:2`, `3:4`,
-            `4:3`, `4:5`, `5:4`, `9:16`, `16:9`, `21:9`) and `image_size` (`1K`, `2K`,
-            `4K`; `Nano-Banana`: `1K` only). Overridable per call.
-        temperature:
-            Sampling temperature.
-        max_tokens:
-            Max number of tokens to generate (`max_completion_tokens` also exists).
-        stop:
-            Default stop sequences (at most 5).
-        logprobs:
-            Whether to return logprobs (in `response_metadata["logprobs"]`).
-        reasoning_effort:
-            Reasoning effort of reasoning models (`"low"`, `"medium"`, `"high"`).
+            `aspect_ratio` and `image_size` (`1K`, `2K`, `4K`) of image models.
+        temperature, max_tokens, stop, logprobs, reasoning_effort:
+            The usual sampling options (`max_completion_tokens` also exists).
         extra_body:
-            Sent as the literal `extra_body` JSON key (e.g. Gemini's
-            `{"google": {"thinking_config": {...}}}`), merged with `image_config`.
+            Sent as the literal `extra_body` JSON key, merged with `image_config`.
         model_kwargs:
-            Other request fields, sent as they are. Unknown constructor arguments are
-            moved here with a warning.
+            Other request fields; unknown constructor arguments move here with a warning.
 
     Key init args — image route params:
         image_route:
-            `"auto"` (default: text models to chat, task-only models to the task API,
-            models on both to chat with a remembered fallback to tasks), `"chat"` or
-            `"tasks"`. Overridable per call.
-        task_input:
-            Extra task `input` fields on the task route (e.g. `{"quality": "high"}`),
-            checked against the model's schema; merged with a per-call `task_input=`.
-        download_images:
-            Task route: download image outputs into the reply beside their URLs.
-        task_timeout:
-            Task route: seconds to wait for the task (600 by default).
-        task_poll_interval:
-            Task route: the first pause between status polls, in seconds.
+            `"auto"` (default), `"chat"` or `"tasks"` (the task API); overridable per call.
+        task_input, download_images, task_timeout, task_poll_interval:
+            Task route options: extra `input` fields, downloading outputs beside their
+            URLs, the wait (600 s by default) and the first pause between polls.
 
     Key init args — client params:
         api_key:
             HiAPI API key. If not passed in will be read from env var `HIAPI_API_KEY`.
         base_url:
-            API base URL; read from `HIAPI_BASE_URL` (or `HIAPI_API_BASE`), else
-            `https://api.hiapi.ai/v1`.
+            Read from `HIAPI_BASE_URL` (or `HIAPI_API_BASE`), else `https://api.hiapi.ai/v1`.
         timeout:
-            Timeout for requests: seconds (every phase and the whole call), an
-            `httpx.Timeout`, or a `HiAPITimeout` whose `total` bounds the whole call,
-            retries included (`request_timeout=` works too); the default allows for slow
-            image models.
+            Seconds, an `httpx.Timeout` or a `HiAPITimeout` (whose `total` bounds the
+            whole call, retries included); the default allows for slow image models.
         max_retries:
-            Max number of retries for rate limits, 5xx answers and connection errors
-            (jittered backoff, `Retry-After` honoured).
-        retry_read_timeouts:
-            Also retry a non-streaming call after a read timeout. Off by default: the
-            server may already have generated, and billed, the answer.
-        adaptive_rate_limit:
-            Pace requests at the rate learned from HiAPI's 429s, shared by every client of
-            the same key and base URL in the process.
-        limits:
-            Byte limits for replies, streams and downloads (`langchain_hiapi.Limits`).
-        allowed_download_hosts:
-            Extra hosts URLs in replies may be downloaded from, besides the gateway's own
-            origin and public https hosts.
+            Max number of retries for rate limits, 5xx answers and connection errors.
+        retry_read_timeouts, adaptive_rate_limit, limits, allowed_download_hosts:
+            Retrying calls that may be billed, 429 pacing, byte limits, download hosts.
         default_headers, default_query, proxy, http_client, http_async_client:
             Connection options; your own httpx clients are never closed by the model.
 
@@ -166,10 +132,7 @@ class ChatHiAPI(ChatHiAPIFields):
     Invoke:
         ```python
         messages = [
-            (
-                "system",
-                "You are a helpful translator. Translate the user sentence to French.",
-            ),
+            ("system", "You are a helpful translator. Translate the user sentence to French."),
             ("human", "I love programming."),
         ]
         model.invoke(messages)
@@ -178,13 +141,7 @@ class ChatHiAPI(ChatHiAPIFields):
         ```text
         AIMessage(
             content="J'adore la programmation.",
-            response_metadata={
-                "model_name": "gpt-4o-mini",
-                "token_usage": {"prompt_tokens": 23, "completion_tokens": 7, ...},
-                "id": "chatcmpl-...",
-                "finish_reason": "stop",
-                "model_provider": "hiapi",
-            },
+            response_metadata={"model_name": "gpt-4o-mini", "finish_reason": "stop", ...},
             id="chatcmpl-...",
             usage_metadata={"input_tokens": 23, "output_tokens": 7, "total_tokens": 30},
         )
@@ -209,12 +166,7 @@ class ChatHiAPI(ChatHiAPIFields):
         ```
 
         ```text
-        AIMessageChunk(
-            content="J'adore la programmation.",
-            response_metadata={"finish_reason": "stop", "model_name": "gpt-4o-mini", ...},
-            id="chatcmpl-...",
-            usage_metadata={"input_tokens": 23, "output_tokens": 7, "total_tokens": 30},
-        )
+        AIMessageChunk(content="J'adore la programmation.", usage_metadata={...}, ...)
         ```
 
     Async:
@@ -244,36 +196,17 @@ class ChatHiAPI(ChatHiAPIFields):
             location: str = Field(..., description="The city and state, e.g. San Francisco, CA")
 
 
-        class GetPopulation(BaseModel):
-            '''Get the current population in a given location'''
-
-            location: str = Field(..., description="The city and state, e.g. San Francisco, CA")
-
-
-        model_with_tools = model.bind_tools([GetWeather, GetPopulation])
+        model_with_tools = model.bind_tools([GetWeather])
         ai_msg = model_with_tools.invoke("Which city is hotter today: LA or NY?")
         ai_msg.tool_calls
         ```
 
         ```text
         [
-            {
-                "name": "GetWeather",
-                "args": {"location": "Los Angeles, CA"},
-                "id": "call_1",
-                "type": "tool_call",
-            },
-            {
-                "name": "GetWeather",
-                "args": {"location": "New York, NY"},
-                "id": "call_2",
-                "type": "tool_call",
-            },
+            {"name": "GetWeather", "args": {"location": "Los Angeles, CA"}, "id": "call_1", ...},
+            {"name": "GetWeather", "args": {"location": "New York, NY"}, "id": "call_2", ...},
         ]
         ```
-
-        `tool_choice` (`"auto"`, `"none"`, `"required"`/`"any"`, a tool name or `True`),
-        `parallel_tool_calls` and `strict` are accepted by `bind_tools`.
 
     Structured output:
         ```python
@@ -295,17 +228,10 @@ class ChatHiAPI(ChatHiAPIFields):
         ```
 
         ```text
-        Joke(
-            setup="Why was the cat sitting on the computer?",
-            punchline="To keep an eye on the mouse!",
-            rating=7,
-        )
+        Joke(setup="Why was the cat sitting on the computer?", punchline="...", rating=7)
         ```
 
-        `method="json_schema"` (the default) sends the schema as `response_format`;
-        `method="function_calling"` forces a tool call and `method="json_mode"` asks for
-        any JSON object. `include_raw=True` returns the raw message and the parsing error
-        instead of raising.
+        `method=` is `"json_schema"` (default), `"function_calling"` or `"json_mode"`.
 
     JSON mode:
         ```python
@@ -345,12 +271,10 @@ class ChatHiAPI(ChatHiAPIFields):
         [PosixPath("out/image-1.png")]
         ```
 
-        Put the AI message back into the history and ask for a change to edit the image;
-        `get_images(message)` returns the decoded images. When streaming, each image
-        arrives as one chunk.
+        Put the message back into the history to edit the image; `get_images(message)`
+        decodes them. When streaming, each image arrives as one chunk.
 
-        On the task route (`POST /v1/tasks`) the reply has the same shape; each image
-        block also carries its output `url`, and `response_metadata` the task id:
+        On the task route each image block also carries its output `url`:
 
         ```python
         task_model = ChatHiAPI(model="seedream-5.0-pro/text-to-image")  # a task-only model
@@ -388,9 +312,6 @@ class ChatHiAPI(ChatHiAPIFields):
         'A fluffy cat sits on a windowsill in the sun.'
         ```
 
-        Image blocks with a `url` are passed on for the gateway to fetch. Sent to an
-        image model, an image is edited or combined with others.
-
     Token usage:
         ```python
         ai_msg = model.invoke(messages)
@@ -398,18 +319,10 @@ class ChatHiAPI(ChatHiAPIFields):
         ```
 
         ```text
-        {
-            "input_tokens": 23,
-            "output_tokens": 7,
-            "total_tokens": 30,
-            "input_token_details": {"cache_read": 0},
-            "output_token_details": {"reasoning": 0},
-        }
+        {"input_tokens": 23, "output_tokens": 7, "total_tokens": 30, ...}
         ```
 
-        Image tokens are in `input_token_details["image"]` and
-        `output_token_details["image"]`. Streams carry usage in their last chunk unless
-        `stream_usage=False`.
+        Image tokens are in `input_token_details["image"]` and `output_token_details["image"]`.
 
     Response metadata:
         ```python
@@ -418,22 +331,9 @@ class ChatHiAPI(ChatHiAPIFields):
         ```
 
         ```text
-        {
-            "model_name": "gpt-4o-mini",
-            "token_usage": {
-                "prompt_tokens": 23,
-                "completion_tokens": 7,
-                "total_tokens": 30,
-                ...
-            },
-            "id": "chatcmpl-...",
-            "finish_reason": "stop",
-            "model_provider": "hiapi",
-        }
+        {"model_name": "gpt-4o-mini", "token_usage": {...}, "id": "chatcmpl-...",
+         "finish_reason": "stop", "model_provider": "hiapi"}
         ```
-
-        `model_name` is the upstream model the gateway reports (for `Nano-Banana-Pro`, the
-        Gemini model behind it); `logprobs` is added when requested.
     """
 
     # ----------------------------------------------------------------- LangChain metadata
