@@ -13,48 +13,17 @@ from langchain_tests.unit_tests import ChatModelUnitTests
 from syrupy.assertion import SnapshotAssertion
 
 from langchain_hiapi import ChatHiAPI
+from tests._support.standard import ChatHiAPICapabilities
 
 
-class TestChatHiAPIStandard(ChatModelUnitTests):
-    @property
-    def chat_model_class(self) -> type[BaseChatModel]:
-        return ChatHiAPI
-
+class TestChatHiAPIStandard(ChatHiAPICapabilities, ChatModelUnitTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": "gpt-4o-mini", "api_key": "test-api-key", "temperature": 0}
 
     @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
     def has_structured_output(self) -> bool:
         return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
-
-    @property
-    def supports_model_override(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str:
-        return "gpt-4o"
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
