@@ -11,7 +11,10 @@ import re
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
+from langchain_hiapi import ChatHiAPI
+from tests._support.transports import mock_chat
 from tests._support.wire import chat_reply, markdown_image, png_b64, png_bytes
 
 CDN = "https://cdn.test"
@@ -26,6 +29,17 @@ def envelope(data: Any, code: int = 200, **extra: Any) -> dict[str, Any]:
 def chat_error(status: int, code: str, message: str = "refused") -> httpx.Response:
     body = {"error": {"message": message, "type": "new_api_error", "code": code}}
     return httpx.Response(status, json=body)
+
+
+def task_chat(transport: httpx.MockTransport, **kwargs: Any) -> ChatHiAPI:
+    """A `ChatHiAPI` on `transport` (usually `FakeHiAPI().transport()`) with fast task polls."""
+    return mock_chat(
+        transport,
+        api_key=SecretStr("sk-unit"),
+        base_url="https://api.test/v1",
+        task_poll_interval=0.001,
+        **kwargs,
+    )
 
 
 class FakeHiAPI:

@@ -121,3 +121,10 @@ def sse_bytes(events: list[dict[str, Any]], *, done: bool = True, pings: bool = 
     if done:
         lines.append(b"data: [DONE]\n\n")
     return b"".join(lines)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """The `(width, height)` in a PNG's IHDR chunk (asserts the PNG signature)."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n"), data[:8]
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)

@@ -5,13 +5,10 @@ Re-record with `HIAPI_RECORD=1 python -m pytest tests/integration_tests/test_gen
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
-from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.messages import ToolMessage
 
 from langchain_hiapi import (
@@ -21,6 +18,8 @@ from langchain_hiapi import (
     agenerate_video,
     generate_video,
 )
+from tests._support.callbacks import AsyncEvents, Events
+from tests._support.wire import png_size
 from tests.integration_tests.conftest import task_cassette_config
 
 pytestmark = pytest.mark.vcr
@@ -35,30 +34,8 @@ def vcr_config(vcr_config: dict[str, Any]) -> dict[str, Any]:
     return task_cassette_config(vcr_config)
 
 
-class Events(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-
-    def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self.events.append((name, data))
-
-
-class AsyncEvents(AsyncCallbackHandler):
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-
-    async def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self.events.append((name, data))
-
-
 def tool_call(tool: Any, **args: Any) -> dict[str, Any]:
     return {"type": "tool_call", "id": "call-1", "name": tool.name, "args": args}
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data.startswith(b"\x89PNG\r\n\x1a\n"), data[:8]
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)
 
 
 def test_image_tool_on_a_task_model(vcr: Any, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 
 from langchain_hiapi import ChatHiAPI, get_images
 from langchain_hiapi.testing import HiAPIEmulator
+from tests._support.wire import png_size
 from tests.integration_tests.conftest import RECORDING, RECORDING_REAL, task_cassette_config
 
 pytestmark = pytest.mark.vcr
@@ -40,12 +40,6 @@ def chat_refuses_model() -> Iterator[dict[str, Any]]:
             yield {"base_url": emulator.base_url, "api_key": emulator.api_key}
     else:
         yield {}
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data.startswith(b"\x89PNG\r\n\x1a\n"), data[:8]
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)
 
 
 def check_task_reply(message: BaseMessage, ratio: float) -> None:

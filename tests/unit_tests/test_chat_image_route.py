@@ -6,14 +6,11 @@ import base64
 import json
 import logging
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
-from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableLambda
-from pydantic import SecretStr
 
 from langchain_hiapi import (
     ChatHiAPI,
@@ -24,7 +21,8 @@ from langchain_hiapi import (
     TaskInputError,
     get_images,
 )
-from tests._support.task_server import CDN, EXPIRE_AT, FakeHiAPI, chat_error
+from tests._support.callbacks import AsyncEvents, Events
+from tests._support.task_server import CDN, EXPIRE_AT, FakeHiAPI, chat_error, task_chat
 from tests._support.wire import png_bytes
 
 
@@ -36,31 +34,7 @@ def make_llm(server: Any = None, **kwargs: Any) -> ChatHiAPI:
     transport = (
         server.transport() if server is not None else httpx.MockTransport(_refusing_transport)
     )
-    return ChatHiAPI(
-        api_key=SecretStr("sk-unit"),
-        base_url="https://api.test/v1",
-        http_client=httpx.Client(transport=transport),
-        http_async_client=httpx.AsyncClient(transport=transport),
-        max_retries=0,
-        task_poll_interval=0.001,
-        **kwargs,
-    )
-
-
-class Events(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-
-    def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self.events.append((name, data))
-
-
-class AsyncEvents(AsyncCallbackHandler):
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-
-    async def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self.events.append((name, data))
+    return task_chat(transport, **kwargs)
 
 
 def check_task_reply(message: AIMessage | AIMessageChunk, server: FakeHiAPI) -> None:

@@ -15,29 +15,11 @@ from pydantic import BaseModel, SecretStr
 
 from langchain_hiapi import ChatHiAPI, ImageConfig, RateLimitError, StreamError
 from langchain_hiapi._ratelimit import shared_rate_limiter
+from tests._support.transports import Recorder, mock_chat
 from tests._support.wire import chat_reply, markdown_image, png_b64, sse_bytes, stream_events
 
 KEY = "sk-unit-test-secret-key-123"
 PNG = png_b64(16, 9)
-
-
-class Recorder:
-    """A MockTransport handler that records request bodies and replays queued answers."""
-
-    def __init__(self, *answers: httpx.Response) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    @property
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(r.content) for r in self.requests]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        # A fresh Response each time: the client takes the body out of the one it reads.
-        answer.read()
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
 
 def json_answer(body: dict[str, Any]) -> httpx.Response:
@@ -51,14 +33,8 @@ def sse_answer(events: list[dict[str, Any]], **kwargs: Any) -> httpx.Response:
 
 
 def make_llm(recorder: Recorder, **kwargs: Any) -> ChatHiAPI:
-    transport = httpx.MockTransport(recorder)
     kwargs.setdefault("api_key", SecretStr(KEY))
-    return ChatHiAPI(
-        http_client=httpx.Client(transport=transport),
-        http_async_client=httpx.AsyncClient(transport=transport),
-        max_retries=0,
-        **kwargs,
-    )
+    return mock_chat(httpx.MockTransport(recorder), **kwargs)
 
 
 IMAGE_REPLY = chat_reply(f"Here is your cat\n{markdown_image(PNG)}")

@@ -9,11 +9,9 @@ import base64
 import json
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import ToolMessage
 from pydantic import SecretStr
 
@@ -21,24 +19,15 @@ from langchain_hiapi import AuthenticationError, HiAPIImageGenerationTool, HiAPI
 from langchain_hiapi.catalogue import Seedream5ProTextToImageInput
 from langchain_hiapi.chat_models import ChatHiAPI
 from langchain_hiapi.task_tool import OpenTaskArgs
-from tests._support.task_server import CDN, EXPIRE_AT, FakeHiAPI, chat_error, envelope
+from tests._support.callbacks import Events
+from tests._support.task_server import CDN, EXPIRE_AT, FakeHiAPI, chat_error, envelope, task_chat
 from tests._support.wire import png_bytes
 
 SEEDREAM = "seedream-5.0-pro/text-to-image"
 
 
 def chat_for(server: FakeHiAPI, model: str, **kwargs: Any) -> ChatHiAPI:
-    transport = server.transport()
-    return ChatHiAPI(
-        model=model,
-        api_key=SecretStr("sk-unit"),
-        base_url="https://api.test/v1",
-        http_client=httpx.Client(transport=transport),
-        http_async_client=httpx.AsyncClient(transport=transport),
-        max_retries=0,
-        task_poll_interval=0.001,
-        **kwargs,
-    )
+    return task_chat(server.transport(), model=model, **kwargs)
 
 
 def tasks_for(server: FakeHiAPI) -> HiAPITasks:
@@ -67,14 +56,6 @@ async def acall(tool: Any, **args: Any) -> ToolMessage:
     message = await tool.ainvoke({"type": "tool_call", "id": "c1", "name": tool.name, "args": args})
     assert isinstance(message, ToolMessage)
     return message
-
-
-class Events(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-
-    def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self.events.append((name, data))
 
 
 # ------------------------------------------------------------------------------ image tool

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ import langchain_hiapi
 from langchain_hiapi import AuthenticationError, ChatHiAPI
 from langchain_hiapi.image_config import ASPECT_RATIOS, IMAGE_SIZES
 from langchain_hiapi.tools import HiAPIImageGenerationTool, image_dimensions
+from tests._support import transports
+from tests._support.transports import mock_chat
 from tests._support.wire import chat_reply, jpeg_header, markdown_image, png_b64, png_bytes
 
 KEY = "sk-unit-test-secret-key-123"
@@ -24,22 +25,11 @@ PNG = png_b64(16, 9)
 IMAGE_REPLY = chat_reply(f"Here is your fox\n{markdown_image(PNG)}", model="gemini-2.5-flash-image")
 
 
-class Recorder:
-    """MockTransport handler: records requests, replays queued responses (last one repeats)."""
+class Recorder(transports.Recorder):
+    """Answers the image reply when given nothing else."""
 
     def __init__(self, *answers: httpx.Response) -> None:
-        self.answers = list(answers) or [httpx.Response(200, json=IMAGE_REPLY)]
-        self.requests: list[httpx.Request] = []
-
-    @property
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(r.content) for r in self.requests]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        # A fresh response each time: one httpx.Response cannot serve sync and async reads.
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+        super().__init__(*(answers or (httpx.Response(200, json=IMAGE_REPLY),)))
 
 
 def error_answer(status: int, code: str | int = "", message: str = "failed") -> httpx.Response:
@@ -48,14 +38,7 @@ def error_answer(status: int, code: str | int = "", message: str = "failed") -> 
 
 
 def make_llm(rec: Recorder, **kwargs: Any) -> ChatHiAPI:
-    transport = httpx.MockTransport(rec)
-    return ChatHiAPI(
-        api_key=SecretStr(KEY),
-        http_client=httpx.Client(transport=transport),
-        http_async_client=httpx.AsyncClient(transport=transport),
-        max_retries=0,
-        **kwargs,
-    )
+    return mock_chat(httpx.MockTransport(rec), api_key=SecretStr(KEY), **kwargs)
 
 
 def make_tool(rec: Recorder, **kwargs: Any) -> HiAPIImageGenerationTool:

@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import ToolMessage
 
 import langchain_hiapi
@@ -29,6 +27,7 @@ from langchain_hiapi import (
     generate_video,
 )
 from langchain_hiapi.video import DEFAULT_VIDEO_MODEL, VIDEO_MODELS, video_args_schema
+from tests._support.callbacks import Events
 from tests._support.task_server import CDN, EXPIRE_AT, MP4, FakeHiAPI
 from tests._support.wire import png_bytes
 
@@ -152,14 +151,6 @@ def test_generate_video_errors() -> None:
 
 
 # ------------------------------------------------------------------------------ tool
-
-
-class Events(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-
-    def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self.events.append((name, data))
 
 
 def run_tool(tool: HiAPIVideoGenerationTool, handler: Any = None, **args: Any) -> ToolMessage:
