@@ -23,6 +23,7 @@ from langchain_hiapi import (
     Task,
     TaskFailedError,
 )
+from tests._support.task_clients import call, close
 from tests.integration_tests.conftest import RECORDING_REAL
 
 pytestmark = pytest.mark.vcr
@@ -54,20 +55,6 @@ def settings(mode: str) -> dict[str, Any]:
 
 def client(mode: str) -> HiAPITasks | AsyncHiAPITasks:
     return HiAPITasks(**settings(mode)) if mode == "sync" else AsyncHiAPITasks(**settings(mode))
-
-
-async def call(tasks: HiAPITasks | AsyncHiAPITasks, method: str, *args: Any, **kw: Any) -> Any:
-    result = getattr(tasks, method)(*args, **kw)
-    if isinstance(tasks, AsyncHiAPITasks):
-        result = await result
-    return result
-
-
-async def close(tasks: HiAPITasks | AsyncHiAPITasks) -> None:
-    if isinstance(tasks, AsyncHiAPITasks):
-        await tasks.aclose()
-    else:
-        tasks.close()
 
 
 def check_files(paths: list[Path], task: Task) -> None:

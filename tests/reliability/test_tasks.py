@@ -38,6 +38,7 @@ from langchain_hiapi.testing import (
     TaskTiming,
 )
 from tests._support.emulator import Receiver, receiver_fixture
+from tests._support.task_clients import call, close
 
 SECRET = "whsec_reliability_0123456789abcdef"
 WALL = 1_800_000_000.0
@@ -82,20 +83,6 @@ def tasks_for(
     if mode == "sync":
         return HiAPITasks(sleep=clock.sleep, **common)
     return AsyncHiAPITasks(sleep=clock.asleep, **common)
-
-
-async def call(tasks: HiAPITasks | AsyncHiAPITasks, method: str, *args: Any, **kw: Any) -> Any:
-    result = getattr(tasks, method)(*args, **kw)
-    if isinstance(tasks, AsyncHiAPITasks):
-        result = await result
-    return result
-
-
-async def close(tasks: HiAPITasks | AsyncHiAPITasks) -> None:
-    if isinstance(tasks, AsyncHiAPITasks):
-        await tasks.aclose()
-    else:
-        tasks.close()
 
 
 @pytest.fixture

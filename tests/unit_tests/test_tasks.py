@@ -28,14 +28,12 @@ from langchain_hiapi import (
     TaskInputError,
     TaskWaitTimeout,
 )
+from tests._support.task_clients import call
+from tests._support.task_server import envelope
 
 KEY = "sk-hiapi-TASKS-SECRET-42"
 BASE = "https://api.test/v1"
 FILES = "https://files.test"
-
-
-def envelope(data: Any, code: int = 200, **extra: Any) -> dict[str, Any]:
-    return {"code": code, "message": "success" if code == 200 else "error", "data": data, **extra}
 
 
 class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -162,13 +160,6 @@ def make(mode: str, server: TaskServer, **kwargs: Any) -> HiAPITasks | AsyncHiAP
         sleep=kwargs.pop("sleep", no_sleep),
         **kwargs,
     )
-
-
-async def call(tasks: HiAPITasks | AsyncHiAPITasks, method: str, *args: Any, **kw: Any) -> Any:
-    result = getattr(tasks, method)(*args, **kw)
-    if isinstance(tasks, AsyncHiAPITasks):
-        result = await result
-    return result
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -398,30 +389,13 @@ def test_adaptive_rate_limit_is_on_by_default() -> None:
 def test_public_signatures_match_the_interface_and_each_other() -> None:
     import inspect
 
+    create = ["model", "input", "callback_url", "route", "storage", "idempotency_key", "validate"]
     expected = {
-        "create": [
-            "model",
-            "input",
-            "callback_url",
-            "route",
-            "storage",
-            "idempotency_key",
-            "validate",
-        ],
+        "create": create,
         "get": ["task_id"],
         "list": ["page", "size"],
         "wait": ["task_id_or_task", "timeout", "on_update"],
-        "run": [
-            "model",
-            "input",
-            "callback_url",
-            "route",
-            "storage",
-            "idempotency_key",
-            "validate",
-            "timeout",
-            "on_update",
-        ],
+        "run": [*create, "timeout", "on_update"],
         "wait_many": ["ids", "timeout", "on_update"],
         "download": ["task", "dest_dir", "types"],
     }
