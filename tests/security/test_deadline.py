@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ from langchain_hiapi import ChatHiAPI
 from langchain_hiapi._client import DEFAULT_TIMEOUT, HiAPIClient, RetryPolicy
 from langchain_hiapi.errors import APITimeoutError, RateLimitError, StreamError
 from langchain_hiapi.timeouts import DEFAULT_TOTAL_TIMEOUT, Deadline, HiAPITimeout, split_timeout
+from tests._support.client_calls import get_json, stream
 from tests._support.servers import (
     RawServer,
     StepClock,
@@ -38,20 +38,6 @@ PIECES = 3000  # ~6 s of trickling if nobody stops it
 def client(server: RawServer, timeout: Any, **kwargs: Any) -> HiAPIClient:
     kwargs.setdefault("clock", StepClock(0.05))
     return HiAPIClient(base_url=server.base_url, api_key=SecretStr(KEY), timeout=timeout, **kwargs)
-
-
-async def get_json(c: HiAPIClient, mode: str) -> dict[str, Any]:
-    if mode == "sync":
-        return c.request_json("GET", "/models")
-    return await c.arequest_json("GET", "/models")
-
-
-async def stream(c: HiAPIClient, mode: str) -> list[dict[str, Any]]:
-    body = {"model": "m", "stream": True}
-    if mode == "sync":
-        return list(c.stream_events("/chat/completions", body))
-    events: AsyncIterator[dict[str, Any]] = c.astream_events("/chat/completions", body)
-    return [event async for event in events]
 
 
 async def chat_stream(llm: ChatHiAPI, mode: str) -> list[Any]:

@@ -11,7 +11,7 @@ import json
 import socket
 import tracemalloc
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ from langchain_hiapi.images_api import agenerate_images, generate_images
 from langchain_hiapi.limits import DEFAULT_LIMITS, Limits
 from langchain_hiapi.testing import HiAPIEmulator
 from langchain_hiapi.video import HiAPIVideoGenerationTool, agenerate_video, generate_video
+from tests._support.client_calls import get_json, stream
 from tests._support.servers import RawServer, chunk, repeat, reply, response_head, trickle
 
 KIB = 1024
@@ -38,20 +39,6 @@ KEY = "sk-security-limits-0123456789"
 
 def client(server: RawServer, **limits: int) -> HiAPIClient:
     return HiAPIClient(base_url=server.base_url, api_key=SecretStr(KEY), limits=Limits(**limits))
-
-
-async def get_json(c: HiAPIClient, mode: str) -> dict[str, Any]:
-    if mode == "sync":
-        return c.request_json("GET", "/models")
-    return await c.arequest_json("GET", "/models")
-
-
-async def stream(c: HiAPIClient, mode: str) -> list[dict[str, Any]]:
-    body = {"model": "m", "stream": True}
-    if mode == "sync":
-        return list(c.stream_events("/chat/completions", body))
-    events: AsyncIterator[dict[str, Any]] = c.astream_events("/chat/completions", body)
-    return [event async for event in events]
 
 
 def endless_chunks(piece: bytes, content_type: str = "application/json", **headers: str) -> Any:
