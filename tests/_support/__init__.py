@@ -6,6 +6,12 @@
 - `urls`: internal and odd URLs every download must refuse.
 - `harness`: model names, `SleepRecorder`, sync/async call helpers, a closed port.
 - `catalogue_inputs`: task inputs the catalogue must accept (`VALID_INPUTS`) or refuse.
+- `task_world`: `World`, a scripted task server and fake clock the task flows run against.
+- `task_clients`: run a method of `HiAPITasks` or `AsyncHiAPITasks` alike.
+- `transports`: a recording MockTransport handler (`Recorder`) and `mock_chat`.
+- `client_calls`: `HiAPIClient` JSON and stream calls in sync or async mode.
+- `callbacks`: handlers recording custom events (`Events`, `AsyncEvents`).
+- `standard`: ChatHiAPI capability flags for the langchain-tests standard suites.
 - `emulator`: plain-HTTP helpers for the task-API emulator (create, poll, errors, a fake
   clock, a loopback callback `Receiver`).
 - `client`: a scripted `httpx.MockTransport` (`Server`) and a sync/async `HiAPIClient` `Harness`.

@@ -30,7 +30,7 @@ from langchain_hiapi.errors import (
     TaskFailedError,
     TaskWaitTimeout,
 )
-from tests.unit_tests.task_world import ID, World, ok
+from tests._support.task_world import ID, World, ok
 
 
 def steady(seed: float = 0.5) -> PollSchedule:

@@ -28,7 +28,7 @@ from langchain_hiapi.errors import (
     TaskFailedError,
     TaskInputError,
 )
-from tests.unit_tests.task_world import ID, WALL_START, World, ok
+from tests._support.task_world import ID, WALL_START, World, ok
 
 # -- task ids ------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""A scripted task server plus a fake clock, shared by the task-flow unit tests."""
+"""A scripted task server plus a fake clock (`World`), shared by the task-flow unit tests."""
 
 from __future__ import annotations
 
@@ -78,14 +78,10 @@ class World:
         return WALL_START + self.now
 
     def request(
-        self,
-        method: str,
-        path: str,
-        body: Mapping[str, Any] | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
+        self, method: str, path: str, body: Mapping[str, Any] | None = None, **options: Any
     ) -> JSONReply:
+        """`HiAPIClient.request`'s call shape; `options` are its `headers` and `params`."""
+        params: Mapping[str, Any] | None = options.get("params")
         self.calls.append((method, path, params))
         if self.failures:
             raise self.failures.pop(0)
