@@ -16,6 +16,7 @@ from langchain_hiapi._client import JSONReply
 from langchain_hiapi._files import FetchedFile
 from langchain_hiapi._flows import Call, Fetch, Flow, Notify, Now, Sleep, run_async, run_sync
 from langchain_hiapi.errors import NotFoundError, RateLimitError
+from tests._support.task_world import ok
 
 
 class FakeClient:
@@ -56,10 +57,6 @@ class FakeClient:
         return self.fetch_to_file(*args, **kwargs)
 
 
-def reply(data: Any) -> JSONReply:
-    return JSONReply(200, {}, {"code": 200, "message": "success", "data": data})
-
-
 def every_step(seen: list[Any]) -> Flow[str]:
     started = yield Now()
     wall = yield Now(wall=True)
@@ -76,7 +73,7 @@ def every_step(seen: list[Any]) -> Flow[str]:
 
 def answers() -> FakeClient:
     return FakeClient(
-        reply("A"),
+        ok("A"),
         RateLimitError("slow", status_code=429),
         FetchedFile(Path("out/stem.png"), "image/png", 7),
     )

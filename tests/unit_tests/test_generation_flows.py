@@ -7,22 +7,18 @@ from typing import Any
 
 import pytest
 
-from langchain_hiapi._client import JSONReply
 from langchain_hiapi._files import FetchedFile
 from langchain_hiapi._flows import Call, Fetch, Notify, Now, Sleep
 from langchain_hiapi._generation_flows import TaskRun, all_outputs, generate_flow, no_outputs
 from langchain_hiapi._task_flows import PollSchedule, build_create
 from langchain_hiapi.errors import InvalidResponseError, TaskFailedError
+from tests._support.task_world import ok
 
 ID = "tk-hiapi-01HZTQ8BX2N3GM3YFK4Z9D7VQR"
 OUTPUTS = [
     {"url": "https://cdn.test/0.mp4", "type": "video", "expireAt": 1},  # long expired
     {"url": "https://cdn.test/1.png", "type": "first_frame", "expireAt": 1},
 ]
-
-
-def ok(data: Any) -> JSONReply:
-    return JSONReply(200, {}, {"code": 200, "message": "success", "data": data})
 
 
 def drive(flow: Any, *, status: str = "success", outputs: Any = OUTPUTS) -> tuple[Any, list[Any]]:
