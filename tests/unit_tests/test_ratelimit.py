@@ -20,20 +20,18 @@ from langchain_hiapi._ratelimit import (
     request_class,
     shared_rate_limiter,
 )
+from tests._support.emulator import FakeClock
 
 
-class Clock:
-    """A fake monotonic clock; `sleep` advances it."""
+class Clock(FakeClock):
+    """A fake monotonic clock starting at 100 s; `sleep` advances it."""
 
     def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+        super().__init__(now)
 
     def sleep(self, seconds: float) -> None:
         assert seconds > 0
-        self.now += seconds
+        self.advance(seconds)
 
 
 def send(gate: RequestGate, clock: Clock) -> float:
