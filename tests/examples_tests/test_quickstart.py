@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests._support.wire import png_size
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,35 +27,31 @@ def quickstart(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def saved_png_size(result: subprocess.CompletedProcess[str], folder: Path) -> tuple[int, int]:
-    """The size of the one PNG the run saved in `folder` and reported as saved."""
-    files = sorted(folder.glob("*.png"))
+@pytest.mark.parametrize(
+    ("prompt", "options", "says", "ratio"),
+    [
+        ("a cute cat on a windowsill", "--aspect-ratio 16:9", "offline HiAPI emulator", 16 / 9),
+        (
+            "a lighthouse at dusk",
+            "--aspect-ratio 9:16 --image-size 2K --route tasks",
+            "Route: task API (task tk-hiapi-",
+            9 / 16,
+        ),
+    ],
+    ids=["chat", "tasks"],
+)
+def test_quickstart_offline_writes_png(
+    tmp_path: Path, prompt: str, options: str, says: str, ratio: float
+) -> None:
+    cli = [prompt, "--model", "Nano-Banana-Pro", *options.split(), "--out", str(tmp_path)]
+    result = quickstart(*cli)
+    assert result.returncode == 0, result.stderr
+    assert says in result.stdout
+    files = sorted(tmp_path.glob("*.png"))
     assert len(files) == 1
     assert f"Saved {files[0]}" in result.stdout
-    return png_size(files[0].read_bytes())
-
-
-def test_quickstart_offline_writes_png(tmp_path: Path) -> None:
-    result = quickstart(
-        "a cute cat on a windowsill",
-        *("--model", "Nano-Banana-Pro", "--aspect-ratio", "16:9", "--out", str(tmp_path)),
-    )
-    assert result.returncode == 0, result.stderr
-    assert "offline HiAPI emulator" in result.stdout
-    width, height = saved_png_size(result, tmp_path)
-    assert width / height == 16 / 9 or abs(width / height - 16 / 9) < 0.03
-
-
-def test_quickstart_route_tasks_offline_writes_png(tmp_path: Path) -> None:
-    result = quickstart(
-        "a lighthouse at dusk",
-        *("--model", "Nano-Banana-Pro", "--aspect-ratio", "9:16", "--image-size", "2K"),
-        *("--route", "tasks", "--out", str(tmp_path)),
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Route: task API (task tk-hiapi-" in result.stdout
-    width, height = saved_png_size(result, tmp_path)
-    assert abs(width / height - 9 / 16) < 0.03
+    width, height = png_size(files[0].read_bytes())
+    assert abs(width / height - ratio) < 0.03
 
 
 def test_quickstart_refuses_what_the_route_cannot_send(tmp_path: Path) -> None:
