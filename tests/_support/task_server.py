@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from langchain_hiapi import ChatHiAPI
+from langchain_hiapi import AsyncHiAPITasks, ChatHiAPI, HiAPITasks
 from tests._support.transports import mock_chat
 from tests._support.wire import chat_reply, markdown_image, png_b64, png_bytes
 
@@ -39,6 +39,38 @@ def task_chat(transport: httpx.MockTransport, **kwargs: Any) -> ChatHiAPI:
         base_url="https://api.test/v1",
         task_poll_interval=0.001,
         **kwargs,
+    )
+
+
+# Task clients on the fake server: no retries, fast polls, no real sleeping.
+UNIT_TASKS: dict[str, Any] = {
+    "api_key": "sk-unit",
+    "base_url": "https://api.test/v1",
+    "max_retries": 0,
+    "poll_interval": 0.001,
+}
+
+
+def sync_tasks(server: FakeHiAPI) -> HiAPITasks:
+    """`HiAPITasks` on `server` (both HTTP clients, for tools that run either way)."""
+    transport = server.transport()
+    return HiAPITasks(
+        **UNIT_TASKS,
+        http_client=httpx.Client(transport=transport),
+        http_async_client=httpx.AsyncClient(transport=transport),
+        sleep=lambda _: None,
+    )
+
+
+def async_tasks(server: FakeHiAPI) -> AsyncHiAPITasks:
+    """`AsyncHiAPITasks` on `server`."""
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    transport = server.transport()
+    return AsyncHiAPITasks(
+        **UNIT_TASKS, http_async_client=httpx.AsyncClient(transport=transport), sleep=no_sleep
     )
 
 

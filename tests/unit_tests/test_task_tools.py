@@ -20,7 +20,15 @@ from langchain_hiapi.catalogue import Seedream5ProTextToImageInput
 from langchain_hiapi.chat_models import ChatHiAPI
 from langchain_hiapi.task_tool import OpenTaskArgs
 from tests._support.callbacks import Events
-from tests._support.task_server import CDN, EXPIRE_AT, FakeHiAPI, chat_error, envelope, task_chat
+from tests._support.task_server import (
+    CDN,
+    EXPIRE_AT,
+    FakeHiAPI,
+    chat_error,
+    envelope,
+    sync_tasks,
+    task_chat,
+)
 from tests._support.wire import png_bytes
 
 SEEDREAM = "seedream-5.0-pro/text-to-image"
@@ -30,20 +38,8 @@ def chat_for(server: FakeHiAPI, model: str, **kwargs: Any) -> ChatHiAPI:
     return task_chat(server.transport(), model=model, **kwargs)
 
 
-def tasks_for(server: FakeHiAPI) -> HiAPITasks:
-    return HiAPITasks(
-        api_key="sk-unit",
-        base_url="https://api.test/v1",
-        http_client=httpx.Client(transport=server.transport()),
-        http_async_client=httpx.AsyncClient(transport=server.transport()),
-        max_retries=0,
-        poll_interval=0.001,
-        sleep=lambda _: None,
-    )
-
-
 def task_tool(server: FakeHiAPI, model: str = SEEDREAM, **kwargs: Any) -> HiAPITaskTool:
-    return HiAPITaskTool(model=model, tasks=tasks_for(server), **kwargs)
+    return HiAPITaskTool(model=model, tasks=sync_tasks(server), **kwargs)
 
 
 def call(tool: Any, **args: Any) -> ToolMessage:

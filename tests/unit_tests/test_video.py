@@ -9,14 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from langchain_core.messages import ToolMessage
 
 import langchain_hiapi
 from langchain_hiapi import (
-    AsyncHiAPITasks,
-    HiAPITasks,
     HiAPIVideoGenerationTool,
     TaskFailedError,
     TaskInputError,
@@ -28,35 +25,10 @@ from langchain_hiapi import (
 )
 from langchain_hiapi.video import DEFAULT_VIDEO_MODEL, VIDEO_MODELS, video_args_schema
 from tests._support.callbacks import Events
-from tests._support.task_server import CDN, EXPIRE_AT, MP4, FakeHiAPI
+from tests._support.task_server import CDN, EXPIRE_AT, MP4, FakeHiAPI, async_tasks, sync_tasks
 from tests._support.wire import png_bytes
 
 URL = "https://example.com/start.png"
-
-
-def sync_tasks(server: FakeHiAPI) -> HiAPITasks:
-    return HiAPITasks(
-        api_key="sk-unit",
-        base_url="https://api.test/v1",
-        http_client=httpx.Client(transport=server.transport()),
-        max_retries=0,
-        poll_interval=0.001,
-        sleep=lambda _: None,
-    )
-
-
-def async_tasks(server: FakeHiAPI) -> AsyncHiAPITasks:
-    async def no_sleep(_: float) -> None:
-        return None
-
-    return AsyncHiAPITasks(
-        api_key="sk-unit",
-        base_url="https://api.test/v1",
-        http_async_client=httpx.AsyncClient(transport=server.transport()),
-        max_retries=0,
-        poll_interval=0.001,
-        sleep=no_sleep,
-    )
 
 
 def video_server() -> FakeHiAPI:
