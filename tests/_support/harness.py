@@ -1,7 +1,8 @@
-"""Model names, a sleep recorder and sync/async call helpers (fixtures stay in conftest.py)."""
+"""Model names, a sleep recorder, sync/async call helpers, a pickle round trip, a closed port."""
 
 from __future__ import annotations
 
+import pickle
 import socket
 from typing import Any
 
@@ -67,6 +68,11 @@ def chunk_text(chunks: list[Any]) -> str:
                 p["text"] for p in content if isinstance(p, dict) and p.get("type") == "text"
             )
     return "".join(out)
+
+
+def pickled(obj: Any) -> Any:
+    """A pickle round trip (our own bytes, in the same test)."""
+    return pickle.loads(pickle.dumps(obj))  # noqa: S301
 
 
 def closed_port() -> int:

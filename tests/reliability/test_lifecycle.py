@@ -24,7 +24,7 @@ from langchain_core.runnables import ConfigurableField
 from langchain_hiapi import ChatHiAPI, HiAPIImageGenerationTool
 from langchain_hiapi._pool import MAX_IDLE_POOLS, close_all_pools
 from langchain_hiapi.testing import HiAPIEmulator
-from tests._support.harness import TEXT_MODEL
+from tests._support.harness import TEXT_MODEL, pickled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,11 +40,6 @@ def resource_warnings() -> Iterator[Callable[[], list[str]]]:
             return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
 
         yield collect
-
-
-def pickled(obj: Any) -> Any:
-    """A pickle round trip (our own bytes, in the same test)."""
-    return pickle.loads(pickle.dumps(obj))  # noqa: S301
 
 
 def model(emu: HiAPIEmulator, **kwargs: Any) -> ChatHiAPI:

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from langchain_hiapi import ChatHiAPI, HiAPIImageGenerationTool
 from langchain_hiapi._client import HiAPIClient
 from langchain_hiapi._pool import MAX_IDLE_POOLS
+from tests._support.harness import pickled
 from tests._support.wire import chat_reply
 
 KEY = "sk-lifecycle-key-1"
@@ -60,11 +61,6 @@ def backend(monkeypatch: pytest.MonkeyPatch) -> Backend:
     monkeypatch.setattr(httpx, "Client", make_client)
     monkeypatch.setattr(httpx, "AsyncClient", make_async)
     return state
-
-
-def pickled(obj: Any) -> Any:
-    """A pickle round trip (our own bytes, in the same test)."""
-    return pickle.loads(pickle.dumps(obj))  # noqa: S301
 
 
 def model(**kwargs: Any) -> ChatHiAPI:
