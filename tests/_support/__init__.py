@@ -11,6 +11,7 @@
 - `transports`: a recording MockTransport handler (`Recorder`) and `mock_chat`.
 - `client_calls`: `HiAPIClient` JSON and stream calls in sync or async mode.
 - `callbacks`: handlers recording custom events (`Events`, `AsyncEvents`).
+- `cassettes`: cassette constants (`RECORDING`, ...) and `task_cassette_config`.
 - `standard`: ChatHiAPI capability flags for the langchain-tests standard suites.
 - `emulator`: plain-HTTP helpers for the task-API emulator (create, poll, errors, a fake
   clock, a loopback callback `Receiver`).

@@ -19,8 +19,8 @@ from langchain_hiapi import (
     generate_video,
 )
 from tests._support.callbacks import AsyncEvents, Events
+from tests._support.cassettes import task_cassette_config
 from tests._support.wire import png_size
-from tests.integration_tests.conftest import task_cassette_config
 
 pytestmark = pytest.mark.vcr
 

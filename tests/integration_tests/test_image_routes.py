@@ -11,8 +11,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 
 from langchain_hiapi import ChatHiAPI, get_images
 from langchain_hiapi.testing import HiAPIEmulator
+from tests._support.cassettes import RECORDING, RECORDING_REAL, task_cassette_config
 from tests._support.wire import png_size
-from tests.integration_tests.conftest import RECORDING, RECORDING_REAL, task_cassette_config
 
 pytestmark = pytest.mark.vcr
 

@@ -10,7 +10,7 @@ import pytest
 from langchain_hiapi import GeneratedImage
 from langchain_hiapi.errors import ModelNotFoundError
 from langchain_hiapi.images_api import agenerate_images, generate_images
-from tests.integration_tests.conftest import CANONICAL_BASE_URL
+from tests._support.cassettes import CANONICAL_BASE_URL
 
 pytestmark = pytest.mark.vcr
 

@@ -23,8 +23,8 @@ from langchain_hiapi import (
     Task,
     TaskFailedError,
 )
+from tests._support.cassettes import RECORDING_REAL
 from tests._support.task_clients import call, close
-from tests.integration_tests.conftest import RECORDING_REAL
 
 pytestmark = pytest.mark.vcr
 
