@@ -60,24 +60,15 @@ class FakeImagesAPI:
         return httpx.Response(200, content=data, headers={"Content-Type": content_type})
 
 
-def transport_kwargs(api: FakeImagesAPI) -> dict[str, Any]:
+def transport_kwargs(api: FakeImagesAPI, mode: str = "sync") -> dict[str, Any]:
+    """Arguments running `generate_images` (for "async": `agenerate_images`) on `api`."""
     transport = httpx.MockTransport(api)
-    return {
-        "api_key": KEY,
-        "base_url": BASE,
-        "max_retries": 0,
-        "http_client": httpx.Client(transport=transport),
-    }
-
-
-def async_kwargs(api: FakeImagesAPI) -> dict[str, Any]:
-    transport = httpx.MockTransport(api)
-    return {
-        "api_key": KEY,
-        "base_url": BASE,
-        "max_retries": 0,
-        "http_async_client": httpx.AsyncClient(transport=transport),
-    }
+    client: dict[str, Any] = (
+        {"http_client": httpx.Client(transport=transport)}
+        if mode == "sync"
+        else {"http_async_client": httpx.AsyncClient(transport=transport)}
+    )
+    return {"api_key": KEY, "base_url": BASE, "max_retries": 0, **client}
 
 
 def reply(*items: dict[str, Any]) -> dict[str, Any]:
@@ -254,7 +245,9 @@ async def test_async_matches_sync() -> None:
     files: dict[str, Any] = {inside: PNG, outside: (JPEG, "image/jpeg")}
     sync_api, async_api = FakeImagesAPI(reply(*items), files), FakeImagesAPI(reply(*items), files)
     expected = generate_images("x", n=3, response_format="url", **transport_kwargs(sync_api))
-    got = await agenerate_images("x", n=3, response_format="url", **async_kwargs(async_api))
+    got = await agenerate_images(
+        "x", n=3, response_format="url", **transport_kwargs(async_api, "async")
+    )
     assert got == expected
     assert [i.mime_type for i in got] == ["image/png", "image/jpeg", "image/png"]
     assert [str(r.url) for r in async_api.requests] == [str(r.url) for r in sync_api.requests]

@@ -44,6 +44,15 @@ def send(gate: RequestGate, clock: Clock) -> float:
     return clock.now
 
 
+def two_successes(r: AdaptiveRate, clock: Clock) -> None:
+    """Two requests sent one after the other, then both answered 200."""
+    a, b = RequestGate(r), RequestGate(r)
+    send(a, clock)
+    send(b, clock)
+    a.record(200)
+    b.record(200)
+
+
 def rate(clock: Clock, **settings: float) -> AdaptiveRate:
     return AdaptiveRate(RateSettings(**settings), clock=clock)
 
@@ -238,11 +247,7 @@ def test_a_lone_429_in_slow_start_steps_back_and_growth_goes_on() -> None:
     assert r.rate == pytest.approx(9.5) and r.cuts == 1 and r.rate_limited == 4
     # Successes far enough from it: it was a fluke (two requests bunched on the way).
     for _ in range(10):
-        a, b = RequestGate(r), RequestGate(r)
-        send(a, clock)
-        send(b, clock)
-        a.record(200)
-        b.record(200)
+        two_successes(r, clock)
     assert r.ceiling is None and r.rate == pytest.approx(9.5 + 20)  # +1 per queued success
     late = RequestGate(r)
     send(late, clock)
@@ -338,11 +343,7 @@ def test_recovery_then_probe() -> None:
     target = 8.1 * 0.9
 
     def queued_success() -> None:
-        a, b = RequestGate(r), RequestGate(r)
-        send(a, clock)
-        send(b, clock)
-        a.record(200)
-        b.record(200)
+        two_successes(r, clock)
 
     queued_success()
     first = 4.05 + (target - 4.05) / 2
@@ -368,11 +369,7 @@ def test_rate_stays_within_bounds() -> None:
     assert r.rate == 0.5
     r2 = rate(clock, initial_rate=1.0, max_rate=3.0, slow_start_gain=5)
     for _ in range(5):
-        a, b = RequestGate(r2), RequestGate(r2)
-        send(a, clock)
-        send(b, clock)
-        a.record(200)
-        b.record(200)
+        two_successes(r2, clock)
     assert r2.rate == 3.0
 
 
