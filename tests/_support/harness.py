@@ -1,9 +1,14 @@
-"""Model names, a sleep recorder, sync/async call helpers, a pickle round trip, a closed port."""
+"""Small test helpers: model names, a sleep recorder, sync/async calls and a closed port.
+
+Also a pickle round trip (`pickled`) and a fresh interpreter (`python_c`).
+"""
 
 from __future__ import annotations
 
 import pickle
 import socket
+import subprocess
+import sys
 from typing import Any
 
 TEXT_MODEL = "gpt-4o-mini"
@@ -73,6 +78,13 @@ def chunk_text(chunks: list[Any]) -> str:
 def pickled(obj: Any) -> Any:
     """A pickle round trip (our own bytes, in the same test)."""
     return pickle.loads(pickle.dumps(obj))  # noqa: S301
+
+
+def python_c(code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter (a clean `sys.modules`); output captured."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
 
 
 def closed_port() -> int:

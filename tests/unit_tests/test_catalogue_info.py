@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from langchain_hiapi import catalogue, image_config
 from langchain_hiapi._profiles import get_profile
+from tests._support.harness import python_c
 
 
 def test_profiles_for_images_api_and_video_models() -> None:
@@ -128,7 +126,5 @@ def test_image_config_and_profiles_do_not_load_the_catalogue_on_import() -> None
         "assert is_image_model('nano-banana-pro') and not is_image_model('gpt-4o-mini')\n"
         "assert 'langchain_hiapi.catalogue' in sys.modules\n"
     )
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
+    result = python_c(code)
     assert result.returncode == 0, result.stderr

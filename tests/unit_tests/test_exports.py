@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import langchain_hiapi
+from tests._support.harness import python_c
 
 
 def test_every_exported_name_resolves() -> None:
@@ -32,9 +30,7 @@ def test_tools_and_video_are_imported_lazily() -> None:
         "langchain_hiapi.generate_many\n"
         "assert 'langchain_hiapi.bulk' in sys.modules\n"
     )
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
+    result = python_c(code)
     assert result.returncode == 0, result.stderr
 
 

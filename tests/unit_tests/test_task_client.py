@@ -10,6 +10,9 @@ from langchain_hiapi._ratelimit import shared_rate_limiter
 from langchain_hiapi._task_client import WAIT_MANY_OPTIONS, WAIT_OPTIONS, connect
 from langchain_hiapi.tasks import HiAPITasks
 
+# A key, an address nothing listens on, no retries: connect() only builds the client.
+LOCAL = {"api_key": "sk-a", "base_url": "http://127.0.0.1:9/v1", "timeout": 5, "max_retries": 0}
+
 
 def test_connect_reads_key_and_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HIAPI_API_KEY", "sk-env")
@@ -33,23 +36,10 @@ def test_connect_paces_on_the_clock_given() -> None:
     def clock() -> float:
         return 1.0
 
-    paced = connect(
-        api_key="sk-a",
-        base_url="http://127.0.0.1:9/v1",
-        adaptive_rate_limit=True,
-        clock=clock,
-        timeout=5,
-        max_retries=0,
-    )
+    paced = connect(**LOCAL, adaptive_rate_limit=True, clock=clock)
     assert paced.rate_limiter is not None
     assert paced.rate_limiter.clock is clock
-    real = connect(
-        api_key="sk-a",
-        base_url="http://127.0.0.1:9/v1",
-        adaptive_rate_limit=True,
-        timeout=5,
-        max_retries=0,
-    )
+    real = connect(**LOCAL, adaptive_rate_limit=True)
     assert real.rate_limiter is not None and real.rate_limiter.clock is time.monotonic
 
 
@@ -59,13 +49,7 @@ def test_wait_defaults_differ_for_one_task_and_many() -> None:
 
 
 def test_a_client_passed_in_stays_open_and_is_used() -> None:
-    own = connect(
-        api_key="sk-a",
-        base_url="http://127.0.0.1:9/v1",
-        adaptive_rate_limit=False,
-        timeout=5,
-        max_retries=0,
-    )
+    own = connect(**LOCAL, adaptive_rate_limit=False)
     with HiAPITasks(client=own) as tasks:
         assert tasks.client is own
     assert tasks._release_connection() is None
