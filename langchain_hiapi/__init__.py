@@ -2,11 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-# Imported first on purpose (ChatHiAPI needs it anyway): loading langchain-core's chat-model
-# stack before `langchain_core.messages` (which `images` would otherwise pull in first)
-# makes `import langchain_hiapi` ~60 ms faster (CPython 3.11, langchain-core 1.x; measured
-# by benchmarks/p4_import.py, where the other order builds langsmith's pydantic models
-# more slowly).
+# First on purpose: the chat-model stack before `langchain_core.messages` imports faster (P4).
 from langchain_core.language_models.chat_models import BaseChatModel  # noqa: F401
 
 from langchain_hiapi._version import __version__
