@@ -70,9 +70,7 @@ MIME_EXTENSIONS: dict[str, str] = {
 """File extension per MIME type (a naming table); others get `.bin`. Images only ever
 get the extension of a raster type their bytes really are (`safe_extension`)."""
 
-# The only image types saved under their own extension, and only when the bytes are one:
-# a file a viewer or browser could run (SVG with scripts, HTML, PDF) or a mislabelled one
-# is saved as inert `.bin`.
+# Runnable types (SVG with scripts, HTML, PDF) and mislabelled bytes are saved as inert `.bin`.
 _RASTER_EXTENSIONS = {
     "image/png": ".png",
     "image/jpeg": ".jpg",

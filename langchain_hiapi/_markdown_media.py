@@ -7,6 +7,14 @@ does the same for streamed deltas, where the Markdown may be split anywhere and 
 delta may hold a 16 MB payload. Both run in linear time and never copy the payload more
 than once: scanning uses `str.find` and anchored regex runs (no backtracking over the
 payload), and held-back pieces are kept in lists and joined once.
+
+The grammar: a data-URI part is ``!``? ``[`` alt ``](data:`` type ``/`` subtype
+``;base64,`` payload ``)``, where alt has no ``[``, ``]``, CR or LF and at most 999
+characters, type and subtype are MIME tokens (RFC 6838: alphanumeric first, at most 127
+characters) and payload is one or more strict base64 characters (``A-Za-z0-9+/=``).
+Anything else, however similar (``![x](https://...)``, ``![x](data:text)``), stays text.
+No piece after the opening ``[`` can contain another ``[``, so candidates never overlap: a
+failed candidate is text up to the character that broke it.
 """
 
 from __future__ import annotations
@@ -23,14 +31,6 @@ __all__ = [
 ]
 
 # ----------------------------------------------------------------------------- grammar
-#
-# A data-URI part is  `!`? `[` alt `](data:` type `/` subtype `;base64,` payload `)`  where
-#   alt      has no `[`, `]`, CR or LF and at most 999 characters,
-#   type and subtype are MIME tokens (RFC 6838: alphanumeric first, at most 127 chars),
-#   payload  is one or more strict base64 characters (A-Za-z0-9+/=).
-# Anything else, however similar (`![x](https://...)`, `![x](data:text)`), stays text.
-# Since no piece after the opening `[` can contain another `[`, candidates never
-# overlap: a failed candidate is text up to the character that broke it.
 
 MAX_ALT_CHARS = 999
 MAX_MIME_TOKEN_CHARS = 127

@@ -180,10 +180,7 @@ class _AsyncBackend(_Backend):
 
 
 def _install(transport: object, wrap: Callable[[Any], Any]) -> None:
-    # httpx builds its httpcore pool with the default backend and offers no parameter for
-    # another; swap it in place. Should httpx change its internals (or the transport be
-    # another kind), the guard is skipped and the chunk-level checks of the flows still
-    # bound the call.
+    # httpx takes no backend argument; if its internals change, the flows' chunk checks remain.
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if pool is not None and backend is not None:

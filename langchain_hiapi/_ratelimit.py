@@ -51,12 +51,13 @@ __all__ = [
 
 RequestClass = Literal["create", "poll", "chat"]
 
-# While a request of the same key and class has succeeded within this many seconds (or the
-# request itself is younger), a 429 is retried at the limiter's pace without counting against
-# max_retries. A key that only ever gets 429s falls back to the ordinary retry budget after
-# this long: it fails with RateLimitError after RATE_LIMIT_PATIENCE plus max_retries paced,
-# backed-off attempts.
 RATE_LIMIT_PATIENCE = 120.0
+"""Seconds a 429 is retried at the limiter's pace without counting against `max_retries`.
+
+That holds while a request of the same key and class has succeeded within this many seconds
+(or the request itself is younger). A key that only ever gets 429s fails with
+`RateLimitError` after this long plus `max_retries` paced, backed-off attempts.
+"""
 _TOO_MANY_REQUESTS = 429
 # A slot this close (in slots) counts as reached: float rounding of the virtual clock.
 _EPSILON = 1e-9
@@ -116,14 +117,17 @@ class RateSettings:
                 raise ValueError(f"RateSettings.{name} must be >= 0, got {getattr(self, name)}")
 
 
-# Creates: "ten concurrent task creations can trip the limit on a fresh account" (§2.11), so a
-# bulk job starts at 4/s and grows from there. Polls: one task polled every 3 s needs far less.
-# Chat (opt-in) starts higher: sequential interactive calls never queue for the limiter.
 DEFAULT_RATE_SETTINGS: Mapping[RequestClass, RateSettings] = {
     "create": RateSettings(initial_rate=4.0),
     "poll": RateSettings(initial_rate=5.0),
     "chat": RateSettings(initial_rate=10.0),
 }
+"""Starting rates per request class.
+
+Creates start at 4/s ("ten concurrent task creations can trip the limit on a fresh account",
+§2.11) and grow from there; one task polled every 3 s needs far less; chat (opt-in) starts
+higher, so sequential interactive calls never queue for the limiter.
+"""
 
 
 def request_class(method: str, path: str) -> RequestClass | None:
@@ -286,9 +290,7 @@ class AdaptiveRate:
         accepted = self._accepted_rate()
         pause = 1.0
         if self._ceiling is None:
-            # Slow start. One 429 may be the network's doing (two requests bunched on their
-            # way, however far apart they were sent): step back a little and keep growing.
-            # Slow start ends when another follows within a few successes.
+            # Slow start: one 429 may be requests bunched in transit, so step back a little.
             if self.cuts > 0 and self._accepted < _CONFIRM_SUCCESSES:
                 self._ceiling = rate
             target = rate * (1.0 - s.margin)
@@ -304,9 +306,7 @@ class AdaptiveRate:
             self._ceiling = rate
             target = rate * s.decrease
         else:
-            # The pace ran well past what was accepted (a bucket with a burst drained slowly):
-            # with the bucket empty at both cuts and nothing lost to overflow, the accepted
-            # count over the span IS the server's rate.
+            # Past what was accepted (a burst bucket drained): the accepted rate IS the limit.
             self._ceiling = accepted
             target = max(rate * s.decrease, accepted * (1.0 - s.margin))
         self._rate = max(s.min_rate, target)

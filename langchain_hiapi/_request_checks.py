@@ -60,9 +60,7 @@ def safe_url(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
-# Header names are RFC 9110 tokens; values are visible ASCII, spaces and tabs (what httpx
-# can encode and h11 accepts). Anything else fails inside httpx with a message that quotes
-# the raw value, which for the Authorization header is the API key.
+# RFC 9110 names, printable values: httpx's own error would quote the value (maybe the key).
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 

@@ -72,9 +72,7 @@ MAX_RETRY_AFTER = 60.0
 RETRYABLE_STATUS_CODES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 
-# Codes that fail the same way every time, whatever the status says, and `empty_response`
-# (a 500 after the upstream answered nothing): the gateway has billed the prompt, so a
-# retry would bill it again.
+# Deterministic failures, and `empty_response` (billed already: a retry would bill again).
 _NON_RETRYABLE_CODES = frozenset({"model_not_found", "convert_request_failed", "empty_response"})
 
 

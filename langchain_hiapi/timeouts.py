@@ -83,10 +83,7 @@ class HiAPITimeout(httpx.Timeout):
         return f"HiAPITimeout({phases}, total={self.total})"
 
 
-# Image models (Nano-Banana-Pro at 2K/4K) can take minutes before the first byte of a
-# non-streamed reply, so the read timeout is generous; connecting should be quick, and a large
-# request body (input images as base64) may take a while to upload on a slow link.
-# The overall budget bounds one call however the server trickles (see `timeouts`).
+# Slow first bytes (2K/4K images) and slow uploads (base64 inputs); `total` bounds the rest.
 DEFAULT_TIMEOUT = HiAPITimeout(
     connect=10.0, read=600.0, write=120.0, pool=30.0, total=DEFAULT_TOTAL_TIMEOUT
 )

@@ -14,9 +14,7 @@ from typing import Any
 
 from langchain_hiapi.testing._table import status_table
 
-# Status -> (error_code, message) for the emulator's own errors and a bare scripted
-# `Reply(status=N)` on a task route. Documented: INVALID_REQUEST, IDEMPOTENCY_KEY_*;
-# INSUFFICIENT_QUOTA is the seedream skill's name for 402; the rest are the emulator's.
+# Contract codes where documented (402: the seedream skill's name), emulator names otherwise.
 DEFAULT_TASK_ERRORS = status_table("""
 400 INVALID_REQUEST invalid request
 401 UNAUTHORIZED invalid or missing API key
