@@ -12,6 +12,7 @@ import httpx
 from pydantic import SecretStr
 
 from langchain_hiapi._client import HiAPIClient
+from langchain_hiapi._exchange import JSONReply
 
 KEY = "sk-hiapi-TOPSECRET-0123456789"
 PUBLIC_IP = "93.184.215.14"
@@ -155,3 +156,27 @@ class Harness:
                     if limit is not None and len(out) >= limit:
                         break
         return out
+
+
+# Shared by the test modules that mirror the client's modules (test_retry.py, test_fetch.py, ...).
+CHUNK = {"id": "c", "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]}
+
+FINISH = {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+
+KEYED = {"Idempotency-Key": "k-1"}
+
+CREATED = {"code": 200, "message": "success", "data": {"taskId": "tk-hiapi-1"}}
+
+
+async def call(
+    h: Harness,
+    method: str = "POST",
+    path: str = "/tasks",
+    body: Any = None,
+    **kw: Any,
+) -> JSONReply:
+    if body is None and method == "POST":
+        body = {"model": "m", "input": {}}
+    if h.mode == "sync":
+        return h.client.request(method, path, body, **kw)
+    return await h.client.arequest(method, path, body, **kw)

@@ -1,16 +1,33 @@
-"""Tests for the incremental SSE decoder."""
+"""Tests for the incremental SSE decoder, and for events read through `HiAPIClient`'s streams."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from langchain_hiapi._decoding import BodyDecoder
 from langchain_hiapi._sse import DONE, EventReader, SSEDecoder, StreamBudget
+from langchain_hiapi.errors import StreamError
 from langchain_hiapi.timeouts import Deadline
+from tests._support.client import (
+    CHUNK,
+    FINISH,
+    Harness,
+    Server,
+    sse,
+    sse_reply,
+)
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def decode_all(chunks: list[bytes]) -> list[bytes]:
@@ -169,3 +186,59 @@ def test_any_split_gives_same_payloads(stream: bytes, cuts: list[int]) -> None:
     assert decode_all([stream]) == expected
     assert decode_all(chunks) == expected
     assert decode_all([bytes([b]) for b in stream]) == expected
+
+
+async def test_stream_events_with_ping_and_done(mode: str) -> None:
+    first, second = sse(CHUNK, FINISH, done=False)
+    chunks = [first[:10], first[10:] + b": PI", b"NG\n\n", second, b"data: [DONE]\n\n"]
+    chunks += sse({"after": "done"})
+    reply, stream = sse_reply(chunks)
+    h = Harness(mode, Server(reply))
+    assert await h.stream() == [CHUNK, FINISH]
+    req = h.server.requests[0]
+    assert req.headers["accept"] == "text/event-stream"
+    assert json.loads(req.content) == {"model": "m", "stream": True}
+    assert stream.closed
+
+
+async def test_stream_ends_at_eof_without_done(mode: str) -> None:
+    reply, stream = sse_reply([*sse(CHUNK, done=False), b'data: {"last": 1}'])
+    h = Harness(mode, Server(reply))
+    assert await h.stream() == [CHUNK, {"last": 1}]
+    assert stream.closed
+
+
+async def test_stream_skips_empty_data(mode: str) -> None:
+    reply, _ = sse_reply([b"data:\n\ndata: \n\n", *sse(CHUNK)])
+    h = Harness(mode, Server(reply))
+    assert await h.stream() == [CHUNK]
+
+
+@pytest.mark.parametrize(
+    ("payload", "match"),
+    [
+        (b"data: {not json\n\n", "malformed event \\(not JSON\\): {not json"),
+        (b"data: [1, 2]\n\n", "malformed event \\(expected an object, got list\\)"),
+        (b"data: \xff\xfe\n\n", "malformed event"),
+    ],
+)
+async def test_stream_malformed_event(mode: str, payload: bytes, match: str) -> None:
+    reply, stream = sse_reply([*sse(CHUNK, done=False), payload, *sse(FINISH)])
+    h = Harness(mode, Server(reply))
+    got: list[dict[str, Any]] = []
+    with pytest.raises(StreamError, match=match):
+        got = await h.stream()
+    assert got == []
+    assert stream.closed
+    assert h.calls == 1
+
+
+async def test_stream_error_event(mode: str) -> None:
+    event = {"error": {"message": "upstream failed (request id: r1)", "code": "upstream_error"}}
+    reply, _ = sse_reply(sse(CHUNK, event))
+    h = Harness(mode, Server(reply))
+    with pytest.raises(StreamError) as info:
+        await h.stream()
+    assert info.value.code == "upstream_error"
+    assert info.value.request_id == "r1"
+    assert str(info.value) == "HiAPI upstream_error: upstream failed (request id: r1)"
