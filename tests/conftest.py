@@ -10,6 +10,12 @@ from langchain_hiapi._image_route import ROUTE_MEMORY
 from langchain_hiapi._pool import close_all_pools
 
 
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Run a test through the sync and the async API."""
+    return str(request.param)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_connection_pools() -> Iterator[None]:
     """Each test starts without pooled connections of earlier tests (pools are process-wide).

@@ -24,12 +24,6 @@ def _loopback_only() -> None:
     socket_allow_hosts(["127.0.0.1", "localhost", "::1"], allow_unix_socket=True)
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    """Run a scenario through the sync and the async API."""
-    return str(request.param)
-
-
 @pytest.fixture(scope="module")
 def _module_emulator() -> Iterator[HiAPIEmulator]:
     with HiAPIEmulator() as emulator:

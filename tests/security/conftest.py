@@ -20,9 +20,3 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"unexpected DNS lookup of {host!r}")
 
     monkeypatch.setattr("langchain_hiapi._downloads.system_resolver", no_dns)
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    """Run a probe through the sync and the async API."""
-    return str(request.param)

@@ -77,11 +77,6 @@ def run_both(scheduler_factory: Any, mode: str, runner: Runner | None = None) ->
     return asyncio.run(collect())
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_spawned_flows_finish_and_are_emitted(mode: str) -> None:
     out = run_both(lambda: gather_all(["a", "b", "boom-c"]), mode)
     assert sorted(out) == [("a", "a", None), ("b", "b", None), ("boom-c", None, "ValueError")]

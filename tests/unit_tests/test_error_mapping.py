@@ -30,11 +30,6 @@ from tests._support.client import (
 )
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.mark.parametrize(
     ("reply", "cls", "code"),
     [

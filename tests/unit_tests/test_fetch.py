@@ -27,11 +27,6 @@ from tests._support.client import (
 )
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 async def test_request_bytes_follows_redirect_without_leaking_key(mode: str) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.host == "api.test":

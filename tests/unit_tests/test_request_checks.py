@@ -20,11 +20,6 @@ from tests._support.client import (
 )
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 async def test_headers_url_and_body(mode: str) -> None:
     h = Harness(mode, Server(ok()), default_headers={"X-Extra": "1", "User-Agent": "custom/1"})
     body = {"model": "Nano-Banana", "messages": [{"role": "user", "content": "画一只猫"}]}

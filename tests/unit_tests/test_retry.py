@@ -43,11 +43,6 @@ from tests._support.client import (
 )
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_constants() -> None:
     assert DEFAULT_BASE_URL == "https://api.hiapi.ai/v1"
     assert DEFAULT_MAX_RETRIES == 2

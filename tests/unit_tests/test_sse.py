@@ -25,11 +25,6 @@ from tests._support.client import (
 )
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def decode_all(chunks: list[bytes]) -> list[bytes]:
     dec = SSEDecoder()
     out: list[bytes] = []

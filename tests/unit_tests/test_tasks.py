@@ -162,11 +162,6 @@ def make(mode: str, server: TaskServer, **kwargs: Any) -> HiAPITasks | AsyncHiAP
     )
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 async def test_create_sends_the_documented_body(mode: str) -> None:
     server = TaskServer()
     tasks = make(mode, server)
