@@ -38,6 +38,7 @@ from langchain_hiapi import _netguard
 
 __all__ = [
     "MAX_IDLE_POOLS",
+    "SYNC_LIMITS",
     "Lease",
     "Pool",
     "PoolKey",
@@ -48,6 +49,18 @@ __all__ = [
 
 MAX_IDLE_POOLS = 8
 """Pools kept open without any client using them, ready for the next client (LRU)."""
+
+SYNC_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+"""The sync client's pool limits: httpx's 100 connections, every one of them kept alive.
+
+httpcore 1.0.9 counts all connections, not the idle ones, against
+`max_keepalive_connections`, so with httpx's default of 20 every idle connection is closed
+while more than 20 are open. A thread can be handed an idle connection and start its request
+on it while another thread's pass still sees it idle and closes its socket: the request fails
+with `[Errno 9] Bad file descriptor` or waits out its read timeout (encode/httpcore#1110).
+With the keep-alive limit equal to the connection limit that pass never closes a connection.
+The async clients keep httpx's defaults (one loop, and larger keep-alive pools measured slower).
+"""
 
 
 @dataclass(frozen=True)
@@ -185,7 +198,7 @@ class Pool:
             with self._lock:  # two threads must not each create (and leak) a client
                 client = self._sync
                 if client is None:
-                    client = self._sync = httpx.Client(**self._client_kwargs())
+                    client = self._sync = httpx.Client(**self._client_kwargs(), limits=SYNC_LIMITS)
                     # Deadlines and connect-time address checks reach the sockets.
                     _netguard.install(client, is_async=False)
         return client
