@@ -55,28 +55,10 @@ async def test_read_body_goes_to_the_caller_not_the_response(mode: str) -> None:
     client = h.client
     sink: list[bytes] = []
     calls = client._calls()
-    if mode == "sync":
-        http = client._sync_client()
-        flow = send(
-            calls,
-            http,
-            http.build_request("GET", BASE + "tasks"),
-            calls.deadline(),
-            read_body=True,
-            sink=sink,
-        )
-        response = drive(flow, client._io())
-    else:
-        ahttp = client._async_client_for_loop()
-        flow = send(
-            calls,
-            ahttp,
-            ahttp.build_request("GET", BASE + "tasks"),
-            calls.deadline(),
-            read_body=True,
-            sink=sink,
-        )
-        response = await adrive(flow, client._aio())
+    http = client._sync_client() if mode == "sync" else client._async_client_for_loop()
+    request = http.build_request("GET", BASE + "tasks")
+    flow = send(calls, http, request, calls.deadline(), read_body=True, sink=sink)
+    response = drive(flow, client._io()) if mode == "sync" else await adrive(flow, client._aio())
     assert response.status_code == 200
     assert json.loads(sink.pop()) == payload
     with pytest.raises(httpx.ResponseNotRead):
