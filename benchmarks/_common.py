@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import importlib
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,28 @@ def emulator_process(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def run_contenders(
+    contenders: Mapping[str, Callable[[Emulator, int], Awaitable[Any]]],
+    count: int,
+    *,
+    extra: Sequence[str],
+    preload: Sequence[str],
+) -> dict[str, tuple[Any, float, dict[str, Any]]]:
+    """Each contender against a fresh emulator process: name -> (its result, wall s, stats).
+
+    `preload` modules are imported first, so the timed part does not pay for them.
+    """
+    for module in preload:
+        importlib.import_module(module)
+    runs: dict[str, tuple[Any, float, dict[str, Any]]] = {}
+    for name, contender in contenders.items():
+        with emulator_process(extra=extra) as emu:
+            start = time.perf_counter()
+            value = asyncio.run(contender(emu, count))
+            runs[name] = (value, time.perf_counter() - start, emu.stats())
+    return runs
 
 
 def percentile(values: list[float], share: float) -> float:

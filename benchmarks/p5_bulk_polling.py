@@ -14,15 +14,13 @@ a fresh emulator:
 from __future__ import annotations
 
 import asyncio
-import importlib
 import statistics
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-from _common import Emulator, emulator_process, percentile
+from _common import Emulator, percentile, run_contenders
 
 MODEL = "Nano-Banana"
 SDK_POLL_INTERVAL = 3.0
@@ -100,18 +98,11 @@ CONTENDERS: dict[str, Callable[[Emulator, int], Awaitable[int]]] = {
 
 def run(*, tasks: int, base: float, spread: float) -> dict[str, Any]:
     extra = ["--task-seconds", str(base), "--task-spread", str(spread)]
-    for module in (
-        "langchain_hiapi.bulk",
-        "langchain_hiapi.tasks",
-    ):  # imported here, not in the timed part
-        importlib.import_module(module)
+    preload = ("langchain_hiapi.bulk", "langchain_hiapi.tasks")
     results: dict[str, Any] = {}
-    for name, contender in CONTENDERS.items():
-        with emulator_process(extra=extra) as emu:
-            start = time.perf_counter()
-            finished = asyncio.run(contender(emu, tasks))
-            wall = time.perf_counter() - start
-            counters = emu.stats()["tasks"]
+    runs = run_contenders(CONTENDERS, tasks, extra=extra, preload=preload)
+    for name, (finished, wall, stats) in runs.items():
+        counters = stats["tasks"]
         delays = [float(d) for d in counters["detection_delays"]]
         polls = int(counters["poll_requests"])
         results[name] = {

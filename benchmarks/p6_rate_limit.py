@@ -16,13 +16,11 @@ Contenders:
 from __future__ import annotations
 
 import asyncio
-import importlib
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from _common import Emulator, emulator_process
+from _common import Emulator, run_contenders
 
 MODEL = "Nano-Banana"
 
@@ -98,19 +96,11 @@ def run(
     extra += ["--poll-rate", str(poll_rate), "--chat-rate", str(create_rate)]
     extra += ["--burst", str(burst)]
     ideal = items / create_rate
-    for module in (
-        "langchain_hiapi.bulk",
-        "langchain_hiapi.tasks",
-        "langchain_openai",
-    ):  # imported here, not in the timed part
-        importlib.import_module(module)
+    preload = ("langchain_hiapi.bulk", "langchain_hiapi.tasks", "langchain_openai")
     results: dict[str, Any] = {}
-    for name, contender in CONTENDERS.items():
-        with emulator_process(extra=extra) as emu:
-            start = time.perf_counter()
-            failed = asyncio.run(contender(emu, items))
-            wall = time.perf_counter() - start
-            requests, limited = _requests(emu.stats(), name)
+    runs = run_contenders(CONTENDERS, items, extra=extra, preload=preload)
+    for name, (failed, wall, stats) in runs.items():
+        requests, limited = _requests(stats, name)
         results[name] = {
             "wall_seconds": wall,
             "wall_over_ideal": wall / ideal,
